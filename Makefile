@@ -24,7 +24,7 @@ sync: setup
 	tools/check_sync.sh $(BIN)
 
 test-nbs: setup
-	$(BIN)/nbdev-test --n-workers 2
+	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
 
 test-py: setup
 	$(BIN)/pytest -q tests
