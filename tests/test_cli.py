@@ -52,21 +52,9 @@ def test_data_humanml3d_reports_broken_layout(tmp_path):
 
 def test_train_then_generate(tmp_path):
     """`mdmoe train` on a tiny config, then `mdmoe generate` with the trained run: joints, HTML and BVH are written."""
-    from dataclasses import replace
-    from mdmoe.data import MotionItem, write_humanml3d_layout
-    from mdmoe.motion import demo_motion
-    from mdmoe.train import ExperimentConfig, TrainConfig
     from mdmoe.bvh import read_bvh
-    names = [f"walk{i}" for i in range(6)]
-    write_humanml3d_layout(tmp_path / "data", [MotionItem(n, demo_motion(48 + 4 * i), ["a person walks forward"]) for i, n in enumerate(names)],
-                           splits={"train": names[:5], "val": names[5:]})
-    base = ExperimentConfig.preset("small", data_root=tmp_path / "data", num_experts=2)
-    model = replace(base.model, d_model=32, n_layers=2, n_heads=2, moe=replace(base.model.moe, d_model=32, d_ff=32, n_experts=2))
-    cfg = replace(base, model=model, data=replace(base.data, max_frames=64),
-                  train=TrainConfig(batch_size=4, max_steps=2, warmup_steps=1, log_every=1, ckpt_every=2, eval_every=0, progress=False))
-    cfg.save(tmp_path / "cfg.json")
-    mdmoe("train", tmp_path / "cfg.json", "--out", tmp_path / "run")
-    res = mdmoe("generate", "a person walks forward", "someone jumps", "--model", tmp_path / "run", "--seconds", 2,
+    run, _ = _tiny_run(tmp_path)
+    res = mdmoe("generate", "a person walks forward", "someone jumps", "--model", run, "--seconds", 2,
                 "--steps", 3, "--bvh", "--out", tmp_path / "gen")
     for slug in ("a_person_walks_forward", "someone_jumps"):
         joints = np.load(tmp_path / "gen" / f"{slug}.npy")
@@ -74,5 +62,51 @@ def test_train_then_generate(tmp_path):
         assert (tmp_path / "gen" / f"{slug}.html").stat().st_size > 0
         assert read_bvh(tmp_path / "gen" / f"{slug}.bvh").joints.shape[1:] == (22, 3)
     assert "someone_jumps.npy" in res.stdout
-    bad = mdmoe("generate", "", "--model", tmp_path / "run", check=False)
+    bad = mdmoe("generate", "", "--model", run, check=False)
     assert bad.returncode == 1 and "caption 0" in bad.stderr
+
+
+def _tiny_run(tmp_path):
+    "A 2-step training run of a tiny model on 8 walks (train 6 / test 8), through `mdmoe train`."
+    from dataclasses import replace
+    from mdmoe.data import MotionItem, write_humanml3d_layout
+    from mdmoe.motion import demo_motion
+    from mdmoe.train import ExperimentConfig, TrainConfig
+    names = [f"walk{i}" for i in range(8)]
+    write_humanml3d_layout(tmp_path / "data", [MotionItem(n, demo_motion(48 + 4 * i), ["a person walks forward", f"someone takes {i + 2} steps"])
+                                               for i, n in enumerate(names)], splits={"train": names[:6], "val": names[6:]})
+    (tmp_path / "data" / "test.txt").write_text("".join(n + "\n" for n in names))  # all 8 (a test split of the training data: mechanics only)
+    base = ExperimentConfig.preset("small", data_root=tmp_path / "data", num_experts=2)
+    model = replace(base.model, d_model=32, n_layers=2, n_heads=2, moe=replace(base.model.moe, d_model=32, d_ff=32, n_experts=2))
+    cfg = replace(base, model=model, data=replace(base.data, max_frames=64),
+                  train=TrainConfig(batch_size=4, max_steps=2, warmup_steps=1, log_every=1, ckpt_every=2, eval_every=0, progress=False))
+    cfg.save(tmp_path / "cfg.json")
+    mdmoe("train", tmp_path / "cfg.json", "--out", tmp_path / "run")
+    return tmp_path / "run", tmp_path / "data"
+
+
+def test_demo_and_eval_with_a_trained_run(tmp_path):
+    """`mdmoe demo` writes a gallery of generated prompts; `mdmoe eval` prints the protocol table and writes a JSON report."""
+    run, data = _tiny_run(tmp_path)
+    res = mdmoe("demo", "--model", run, "--out", tmp_path / "demo", "--steps", 2, "--seconds", 2, "--prompt", "a person walks", "--prompt", "someone jumps")
+    assert (tmp_path / "demo" / "gallery.html").stat().st_size > 0 and "generated 2 motions" in res.stdout
+    assert np.load(tmp_path / "demo" / "someone_jumps.npy").shape == (40, 22, 3)
+    from mdmoe.pipeline import packaged_evaluator_dir
+    if not packaged_evaluator_dir().is_dir(): pytest.skip("no evaluator shipped in this checkout")
+    res = mdmoe("eval", run, "--data", data, "--replications", 2, "--steps", 2, "--batch-size", 4, "--diversity-times", 3,
+                "--mm-texts", 2, "--mm-reps", 4, "--mm-times", 2, "--out", tmp_path / "report.json")
+    assert "R-precision top-3" in res.stdout and "real" in res.stdout and "physical metrics" in res.stdout
+    from mdmoe.pipeline import EvalReport
+    rep = EvalReport.from_json(tmp_path / "report.json")
+    assert list(rep.table.index) == ["real", "mdmoe"] and rep.settings["replications"] == 2
+    bad = mdmoe("eval", tmp_path / "nowhere", "--data", data, check=False)
+    assert bad.returncode == 1 and "nowhere" in bad.stderr
+
+
+def test_data_builtin_merges_synth_and_mocap(tmp_path):
+    from mdmoe.mocap import DEEPMIMIC_CLIPS
+    mdmoe("data", "builtin", "--n", 10, "--out", tmp_path / "b")
+    train = (tmp_path / "b" / "train.txt").read_text().split()
+    assert set(DEEPMIMIC_CLIPS) <= set(train)
+    assert not set(DEEPMIMIC_CLIPS) & set((tmp_path / "b" / "test.txt").read_text().split())
+    assert len(list((tmp_path / "b" / "attributes").glob("*.json"))) == 10
