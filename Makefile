@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip
 PIPQ   := $(PIP) install -q --disable-pip-version-check -c constraints.txt
 OUT    ?= demo_out
 
-.PHONY: setup demo test test-nbs test-py sync bench clean
+.PHONY: setup demo test test-nbs test-py sync bench model clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,26 @@ test: sync test-nbs test-py
 
 bench: setup
 	$(BIN)/python bench/moe_dispatch.py
+
+# The shipped model and evaluator, from scratch (about 1.5 h on 2 CPU cores): built-in data, training, own
+# evaluator, export into mdmoe/assets, evaluation report and AITS benchmark. Work files go to $(WORK).
+WORK  ?= build/shipped
+TRAIN_SET := --set train.max_steps=1000 --set train.lr=3e-4 --set train.warmup_steps=100 --set train.min_lr_ratio=0.1 \
+             --set train.ema_decay=0.999 --set train.log_every=25 --set train.ckpt_every=100 --set train.progress=false
+EVAL_SET  := --replications 2 --steps 10 --mm-texts 8 --mm-reps 11
+AITS_SET  := --n-quality 32 --n-quality-ddpm 8 --ddpm-timed-steps 20
+model: setup
+	$(BIN)/mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 2
+	$(BIN)/mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(TRAIN_SET)
+	$(BIN)/mdmoe train-evaluator $(WORK)/builtin --out mdmoe/assets/evaluator --steps 1200
+	$(BIN)/python tools/ship_model.py $(WORK)/run --data $(WORK)/builtin --out mdmoe/assets/model \
+	  --commands "mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 2
+	mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(subst \,,$(TRAIN_SET))
+	mdmoe train-evaluator $(WORK)/builtin --out mdmoe/assets/evaluator --steps 1200
+	mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET)
+	python bench/aits.py --data $(WORK)/builtin $(AITS_SET)"
+	$(BIN)/mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET) --out mdmoe/assets/model/eval_report.json
+	$(BIN)/python bench/aits.py --data $(WORK)/builtin $(AITS_SET) --json mdmoe/assets/model/aits_cpu.json
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

