@@ -40,3 +40,24 @@ def test_cli_entry_point(installed):
     py, tmp = installed
     out = run([str(py.parent / "mdmoe"), "--help"], cwd=tmp)
     assert "data" in out and "demo" in out
+
+
+BLOCK_NETWORK = '''
+import socket
+def _refuse(*args, **kwargs): raise OSError("network blocked by test_install")
+socket.socket.connect = socket.socket.connect_ex = socket.create_connection = socket.getaddrinfo = _refuse
+'''
+
+
+def test_shipped_model_generates_offline(installed):
+    "`mdmoe demo` from the installed wheel: the packaged model and text encoder load and generate with every socket refused."
+    py, tmp = installed
+    block = tmp / "block"
+    block.mkdir(exist_ok=True)
+    (block / "sitecustomize.py").write_text(BLOCK_NETWORK)
+    env = {**os.environ, "PYTHONPATH": str(block), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "0"}  # offline by construction, not by flag
+    out = run([str(py.parent / "mdmoe"), "demo", "--out", str(tmp / "demo"), "--steps", "2", "--seconds", "2",
+               "--prompt", "a person walks forward"], cwd=tmp, env=env)
+    assert "generated 1 motions" in out and (tmp / "demo" / "gallery.html").stat().st_size > 0
+    res = subprocess.run([str(py), "-c", "import mdmoe.pipeline as p; print(p.packaged_model_dir())"], capture_output=True, text=True, cwd=tmp, env=env)
+    assert "site-packages" in res.stdout, res.stdout + res.stderr
