@@ -87,11 +87,13 @@ def main(argv=None):
     ap.add_argument('--ddpm-timed-steps', type=int, default=50, help='DDPM steps timed (scaled to 1000)')
     ap.add_argument('--threads', type=int, default=None)
     ap.add_argument('--json', default=None)
+    ap.add_argument('--no-quality', action='store_true', help='time only (no evaluator needed); captions still come from the test split')
     args = ap.parse_args(argv)
     if args.threads: torch.set_num_threads(args.threads)
     pipe = MotionPipeline.from_pretrained(args.model, device=args.device)
-    ev = ContrastiveEvaluator.load(args.evaluator, device=args.device) if args.evaluator else default_evaluator(device=args.device)
-    items, feats = test_items(args.data, pipe.spec, max(args.n_quality, args.n_quality_ddpm))
+    ev = (None if args.no_quality else ContrastiveEvaluator.load(args.evaluator, device=args.device) if args.evaluator
+          else default_evaluator(device=args.device))
+    items, feats = test_items(args.data, pipe.spec, max(args.n_quality, args.n_quality_ddpm, 1))
     texts = [items[i % len(items)].text for i in range(args.batch)]
     time_batch(pipe, texts, args.frames, 'dpmsolver++', 2)  # warm-up
     rows = []
@@ -99,7 +101,7 @@ def main(argv=None):
         timed = min(steps, args.ddpm_timed_steps) if scheduler == 'ddpm' else steps
         wall = time_batch(pipe, texts, args.frames, scheduler, timed) * steps / timed
         n_q = args.n_quality_ddpm if scheduler == 'ddpm' else args.n_quality
-        q = quality(pipe, ev, args.data, items[:n_q], feats[:n_q], scheduler, steps)
+        q = {} if args.no_quality else quality(pipe, ev, args.data, items[:n_q], feats[:n_q], scheduler, steps)
         rows.append(dict(sampler=f'{scheduler} {steps}', NFE=steps, AITS_s=wall / args.batch,
                          timing='measured' if timed == steps else f'{timed} steps timed, x{steps / timed:g}', **q))
         print(rows[-1], flush=True)

@@ -34,9 +34,10 @@ waving, kicking, ...). It is a demonstration and test fixture, not a HumanML3D m
 
 Files: `config.json`, `model.safetensors`, `Mean.npy`/`Std.npy` (the training set's normalisation),
 `train_log.csv` (every logged loss term and routing statistic), `train_captions.txt.gz` (all training captions),
-`eval_report.json` (`mdmoe eval` on the built-in test split), `aits_cpu.json` (`bench/aits.py`).
+`eval_report.json` (`mdmoe eval` on the built-in test split), `aits_cpu.json` and, where a GPU measured it,
+`aits_cuda.json` (`bench/aits.py`).
 
-Reproduce everything with `make model` (about {hours} h on 2 CPU cores), which runs:
+{how}
 
 ```
 {commands}
@@ -50,7 +51,9 @@ def main(argv=None):
     ap.add_argument('--data', type=Path, required=True)
     ap.add_argument('--out', type=Path, required=True)
     ap.add_argument('--commands', default='', help='the commands that made the run (for the model card)')
-    ap.add_argument('--hours', default='1.5')
+    ap.add_argument('--hours', default='1.5', help='how long `make model` takes on 2 CPU cores (for the card)')
+    ap.add_argument('--device', default='2 CPU cores', help='where this model was trained (for the card)')
+    ap.add_argument('--how', default=None, help='the card\'s sentence on how to reproduce it (default: `make model`)')
     ap.add_argument('--previous', type=Path, nargs='*', default=[], help='earlier stages RUN was fine-tuned from, oldest first')
     args = ap.parse_args(argv)
     pipe = MotionPipeline.from_pretrained(args.run)
@@ -77,8 +80,9 @@ def main(argv=None):
     step = offset  # optimizer steps over all stages
     stages = (f" in {len(logs)} stages (each later stage fine-tunes the previous one's EMA weights, `train.init_from`)"
               if len(logs) > 1 else '')
-    (out / 'README.md').write_text(CARD.format(params=params, n_synth=n_synth, device='2 CPU cores', step=step, stages=stages,
-                                               hours=args.hours, commands=args.commands.strip()))
+    (out / 'README.md').write_text(CARD.format(params=params, n_synth=n_synth, device=args.device, step=step, stages=stages,
+                                               commands=args.commands.strip(),
+                                               how=args.how or f"Reproduce everything with `make model` (about {args.hours} h on 2 CPU cores), which runs:"))
     size = (out / 'model.safetensors').stat().st_size / 2 ** 20
     print(f"shipped model in {out}: model.safetensors {size:.1f} MiB, {len(caps)} training captions, step {step}")
 
