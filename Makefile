@@ -44,20 +44,27 @@ FT_SET     := --set train.init_from=$(WORK)/run --set train.max_steps=1000 --set
               --set train.min_lr_ratio=0.1 --set loss.temporal=200 --set loss.position=1.0 $(COMMON_SET)
 EVAL_SET   := --replications 2 --steps 10 --mm-texts 8 --mm-reps 11
 AITS_SET   := --n-quality 32 --n-quality-ddpm 8 --ddpm-timed-steps 20
+# Each command is written once: the recipes run it and the model card lists it.
+DATA_CPU   = mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 2
+TRAIN_CPU  = mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(TRAIN_SET)
+FT_CPU     = mdmoe train small --data $(WORK)/builtin --out $(WORK)/run_ft $(FT_SET)
+EVALUATOR  = mdmoe train-evaluator $(WORK)/builtin --out mdmoe/assets/evaluator --steps 1200
+EVAL       = mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET)
+AITS       = python bench/aits.py --data $(WORK)/builtin $(AITS_SET)
 model: setup
-	$(BIN)/mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 2
-	$(BIN)/mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(TRAIN_SET)
-	$(BIN)/mdmoe train small --data $(WORK)/builtin --out $(WORK)/run_ft $(FT_SET)
-	$(BIN)/mdmoe train-evaluator $(WORK)/builtin --out mdmoe/assets/evaluator --steps 1200
+	$(BIN)/$(DATA_CPU)
+	$(BIN)/$(TRAIN_CPU)
+	$(BIN)/$(FT_CPU)
+	$(BIN)/$(EVALUATOR)
 	$(BIN)/python tools/ship_model.py $(WORK)/run_ft --previous $(WORK)/run --data $(WORK)/builtin --out mdmoe/assets/model \
-	  --hours 2.5 --commands "mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 2
-	mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(subst \,,$(TRAIN_SET))
-	mdmoe train small --data $(WORK)/builtin --out $(WORK)/run_ft $(subst \,,$(FT_SET))
-	mdmoe train-evaluator $(WORK)/builtin --out mdmoe/assets/evaluator --steps 1200
-	mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET)
-	python bench/aits.py --data $(WORK)/builtin $(AITS_SET)"
-	$(BIN)/mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET) --out mdmoe/assets/model/eval_report.json
-	$(BIN)/python bench/aits.py --data $(WORK)/builtin $(AITS_SET) --json mdmoe/assets/model/aits_cpu.json
+	  --hours 2.5 --commands "$(DATA_CPU)
+	$(TRAIN_CPU)
+	$(FT_CPU)
+	$(EVALUATOR)
+	$(EVAL)
+	$(AITS)"
+	$(BIN)/$(EVAL) --out mdmoe/assets/model/eval_report.json
+	$(BIN)/$(AITS) --json mdmoe/assets/model/aits_cpu.json
 
 # The shipped model as it was made: the same two stages on one GPU with batch 128 (1,500 + 500 steps, fp32; the two
 # stages took 5 min on an H200), shipped with default guidance 2.5 (it scored better than the training config's 7.5),
@@ -69,24 +76,29 @@ GPU_TRAIN  := --set train.max_steps=1500 --set train.lr=3e-4 --set train.warmup_
 GPU_FT     := --set train.init_from=$(WORK)/run --set train.max_steps=500 --set train.lr=1e-4 --set train.warmup_steps=50 \
               --set train.min_lr_ratio=0.1 --set loss.temporal=200 --set loss.position=1.0 --set train.log_every=50 \
               --set train.ckpt_every=150 $(GPU_COMMON)
+DATA_GPU   = mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 12
+TRAIN_GPU  = mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(GPU_TRAIN)
+FT_GPU     = mdmoe train small --data $(WORK)/builtin --out $(WORK)/run_ft $(GPU_FT)
+EVAL_7_5   = $(EVAL) --cfg-scale 7.5
+AITS_GPU   = python bench/aits.py --data $(WORK)/builtin --device cuda --no-quality --ddpm-timed-steps 1000
 model-gpu: setup
-	$(BIN)/mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 12
-	$(BIN)/mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(GPU_TRAIN)
-	$(BIN)/mdmoe train small --data $(WORK)/builtin --out $(WORK)/run_ft $(GPU_FT)
+	$(BIN)/$(DATA_GPU)
+	$(BIN)/$(TRAIN_GPU)
+	$(BIN)/$(FT_GPU)
 	$(BIN)/python tools/ship_model.py $(WORK)/run_ft --previous $(WORK)/run --data $(WORK)/builtin --out mdmoe/assets/model \
 	  --cfg-scale 2.5 --device "one $$($(BIN)/python -c 'import torch; print(torch.cuda.get_device_name())') GPU (fp32, batch 128)" \
 	  --how "Reproduce it with \`make model-gpu\` on one GPU (the two training stages took 5 min on an NVIDIA H200), which runs:" \
-	  --commands "mdmoe data builtin --out $(WORK)/builtin --n 5000 --workers 12
-	mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(subst \,,$(GPU_TRAIN))
-	mdmoe train small --data $(WORK)/builtin --out $(WORK)/run_ft $(subst \,,$(GPU_FT))
-	mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET)
-	mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET) --cfg-scale 7.5
-	python bench/aits.py --data $(WORK)/builtin $(AITS_SET)
-	python bench/aits.py --data $(WORK)/builtin --device cuda --no-quality --ddpm-timed-steps 1000"
-	$(BIN)/mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET) --out mdmoe/assets/model/eval_report.json
-	$(BIN)/mdmoe eval shipped --data $(WORK)/builtin $(EVAL_SET) --cfg-scale 7.5 --out mdmoe/assets/model/eval_report_cfg7.5.json
-	$(BIN)/python bench/aits.py --data $(WORK)/builtin $(AITS_SET) --json mdmoe/assets/model/aits_cpu.json
-	$(BIN)/python bench/aits.py --data $(WORK)/builtin --device cuda --no-quality --ddpm-timed-steps 1000 --json mdmoe/assets/model/aits_cuda.json
+	  --commands "$(DATA_GPU)
+	$(TRAIN_GPU)
+	$(FT_GPU)
+	$(EVAL)
+	$(EVAL_7_5)
+	$(AITS)
+	$(AITS_GPU)"
+	$(BIN)/$(EVAL) --out mdmoe/assets/model/eval_report.json
+	$(BIN)/$(EVAL_7_5) --out mdmoe/assets/model/eval_report_cfg7.5.json
+	$(BIN)/$(AITS) --json mdmoe/assets/model/aits_cpu.json
+	$(BIN)/$(AITS_GPU) --json mdmoe/assets/model/aits_cuda.json
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info
