@@ -80,6 +80,10 @@ def build_rows(args, device) -> list[Row]:
         m = MoELayer(cfg, mode).to(device)
         m.load_state_dict(auto.state_dict())
         rows.append(Row(name, m, moe_call))
+        if mode == 'padded' and torch.device(device).type == 'cpu':  # what the CPU row chunking buys
+            m = MoELayer(cfg, mode, cpu_chunk_bytes=None).to(device)
+            m.load_state_dict(auto.state_dict())
+            rows.append(Row('MoELayer padded bmm, unchunked', m, moe_call))
     return rows + mixtral_rows(args, device)
 
 
