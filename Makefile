@@ -106,7 +106,7 @@ model-gpu: setup
 
 # The paper protocol on the shipped model (mean and 95% interval over 20 replications). Multimodality over 100 captions
 # x 30 generations in each of 20 replications would take about 8 h on 2 CPU cores, so on the CPU it runs apart, in 2
-# replications; the two commands take about 75 + 50 min there. On a GPU, `mdmoe eval shipped --data DIR --steps 10`
+# replications; the two commands took 68 + 44 min there. On a GPU, `mdmoe eval shipped --data DIR --steps 10`
 # runs everything in one go.
 EVAL_PROTOCOL    = mdmoe eval shipped --data $(WORK)/builtin --replications 20 --steps 10 --mm-texts 0
 EVAL_PROTOCOL_MM = mdmoe eval shipped --data $(WORK)/builtin --replications 2 --steps 10
