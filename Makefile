@@ -69,7 +69,7 @@ model: setup
 # The shipped model as it was made: the same two stages on one GPU with batch 256 (1,250 + 600 steps, fp32; the two
 # stages took 4 min on an H200), shipped with default guidance 2.5 (it scored better than the training config's 7.5)
 # applied at timesteps <= 900 (the guidance interval, chosen on the validation split), then the CPU evaluation at both
-# scales and AITS as above, plus AITS on the GPU.
+# scales, with guidance at every step and with the stochastic sampler, and AITS as above, plus AITS on the GPU.
 GPU_COMMON := --set train.ema_decay=0.999 --set train.progress=false --set train.batch_size=256 --set data.num_workers=6 \
               --set train.tensorboard=false --set train.mixed_precision=no
 GPU_TRAIN  := --set train.max_steps=1250 --set train.lr=3e-4 --set train.warmup_steps=62 --set train.min_lr_ratio=0.1 \
@@ -82,6 +82,7 @@ TRAIN_GPU  = mdmoe train small --data $(WORK)/builtin --out $(WORK)/run $(GPU_TR
 FT_GPU     = mdmoe train small --data $(WORK)/builtin --out $(WORK)/run_ft $(GPU_FT)
 EVAL_7_5   = $(EVAL) --cfg-scale 7.5
 EVAL_EVERY = $(EVAL) --cfg-t-max 999
+EVAL_SDE   = $(EVAL) --scheduler sde-dpmsolver++
 AITS_GPU   = python bench/aits.py --data $(WORK)/builtin --device cuda --no-quality --ddpm-timed-steps 1000
 model-gpu: setup
 	$(BIN)/$(DATA_GPU)
@@ -96,11 +97,13 @@ model-gpu: setup
 	$(EVAL)
 	$(EVAL_7_5)
 	$(EVAL_EVERY)
+	$(EVAL_SDE)
 	$(AITS)
 	$(AITS_GPU)"
 	$(BIN)/$(EVAL) --out mdmoe/assets/model/eval_report.json
 	$(BIN)/$(EVAL_7_5) --out mdmoe/assets/model/eval_report_cfg7.5.json
 	$(BIN)/$(EVAL_EVERY) --out mdmoe/assets/model/eval_report_every_step.json
+	$(BIN)/$(EVAL_SDE) --out mdmoe/assets/model/eval_report_sde-dpmsolver++.json
 	$(BIN)/$(AITS) --json mdmoe/assets/model/aits_cpu.json
 	$(BIN)/$(AITS_GPU) --json mdmoe/assets/model/aits_cuda.json
 

@@ -35,7 +35,8 @@ waving, kicking, ...). It is a demonstration and test fixture, not a HumanML3D m
 Files: `config.json`, `model.safetensors`, `Mean.npy`/`Std.npy` (the training set's normalisation),
 `train_log.csv` (every logged loss term and routing statistic), `train_captions.txt.gz` (all training captions),
 `eval_report.json` (`mdmoe eval` on the built-in test split; `eval_report_cfgX.json`, where present, at guidance X;
-`eval_report_every_step.json`, where present, with guidance at every step; `eval_protocol.json` and
+`eval_report_every_step.json`, where present, with guidance at every step; `eval_report_sde-dpmsolver++.json`, where
+present, with the stochastic sampler `sde-dpmsolver++`; `eval_protocol.json` and
 `eval_protocol_mm.json`, where present, the 20-replication protocol and multimodality over 100 x 30 (`make eval-protocol`)),
 `aits_cpu.json` and, where a GPU measured it, `aits_cuda.json` (`bench/aits.py`).
 
