@@ -28,3 +28,15 @@ def test_bench_tiny(tmp_path, capsys):
         assert res['results'][name]['training_peak_mib'] >= 0, name
     for k, v in res['agreement'].items():
         assert v < 1e-5, k
+
+
+def test_breakdown_tiny(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location('moe_breakdown', BENCH.parent / 'moe_breakdown.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / 'breakdown.json'
+    res = mod.main(['--rounds', '2', '--t', '12', '--d-model', '16', '--d-ff', '32', '--n-experts', '4', '--json', str(out)])
+    assert '| padded_moe |' in capsys.readouterr().out
+    assert list(res) == ['dense FFN', 'ffn, unpadded', 'ffn, padded', 'padded_moe', 'MoELayer._experts', 'MoELayer']
+    assert all(v['ms'] > 0 for v in res.values()) and res['dense FFN']['vs_dense'] == 1.0
+    assert json.loads(out.read_text())['routing']['padding'] >= 1.0
