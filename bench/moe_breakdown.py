@@ -10,18 +10,21 @@ Each stage adds one part of the layer to the previous one:
 5. `MoELayer`: the whole layer, plus the router and the auxiliary losses.
 
 Every round runs all stages once, in a new random order; ratios are medians over rounds of (stage / dense) from
-the same round. The dense FFN has the
-layer's active parameters per token (d_ff = top_k * d_ff), like the dense row of `moe_dispatch.py`.
+the same round (`moe_dispatch.time_steps` and `paired_ratio`). The dense FFN has the layer's active parameters
+per token (d_ff = top_k * d_ff), like the dense row of `moe_dispatch.py`.
 
     python bench/moe_breakdown.py [--rounds 600] [--threads 2] [--json out.json]
 """
 from __future__ import annotations
-import argparse, json, math, os, random, statistics, time
+import argparse, json, math, statistics, sys
+from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from mdmoe.moe import MoEConfig, MoELayer, FeedForward, plan_dispatch, padded_moe, expert_capacity
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from moe_dispatch import time_steps, paired_ratio, _load
 
 
 def stages(args) -> tuple[dict, dict]:
@@ -65,20 +68,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.threads: torch.set_num_threads(args.threads)
     fns, facts = stages(args)
-    times = {k: [] for k in fns}
-    order, rng = list(fns), random.Random(0)
     with torch.no_grad():
-        for f in fns.values():
-            for _ in range(5): f()
-        for _ in range(args.rounds):
-            rng.shuffle(order)  # a new order each round: no stage always runs after the same one
-            for k in order:
-                t0 = time.perf_counter()
-                fns[k]()
-                times[k].append(time.perf_counter() - t0)
-    dense = times['dense FFN']
-    res = {k: dict(ms=statistics.median(ts) * 1e3, vs_dense=statistics.median(a / b for a, b in zip(ts, dense)))
-           for k, ts in times.items()}
+        times = time_steps(fns, 'cpu', warmup=5, rounds=args.rounds, min_time=0, shuffle_seed=0)
+    res = {k: dict(ms=statistics.median(ts) * 1e3, vs_dense=paired_ratio(ts, times['dense FFN'])) for k, ts in times.items()}
     print(f"MoELayer inference breakdown: t={args.t} d={args.d_model} d_ff={args.d_ff} e={args.n_experts} k={args.top_k}, "
           f"b=1, {torch.get_num_threads()} torch threads, {args.rounds} rounds, torch {torch.__version__}")
     print(f"routing: slots per expert {facts['counts']}, c_max {facts['c_max']} vs {facts['c_even']} if even: "
@@ -86,8 +78,7 @@ def main(argv=None):
     print('| stage | ms (median) | x dense (per round) |\n|---|---:|---:|')
     for k, v in res.items(): print(f"| {k} | {v['ms']:.2f} | {v['vs_dense']:.2f} |")
     if args.json:
-        load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None
-        json.dump(dict(args=vars(args), routing=facts, results=res, load_average=load), open(args.json, 'w'), indent=1)
+        json.dump(dict(args=vars(args), routing=facts, results=res, load_average=_load()), open(args.json, 'w'), indent=1)
     return res
 
 

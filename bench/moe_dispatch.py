@@ -12,7 +12,7 @@ timed back to back in the same round), which a slow spell of a shared machine ca
     python bench/moe_dispatch.py --device cpu [--quick] [--json out.json]
 """
 from __future__ import annotations
-import argparse, json, os, platform, statistics, sys, time
+import argparse, json, os, platform, random, statistics, sys, time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -122,18 +122,22 @@ def make_step(row: Row, x: torch.Tensor, train: bool) -> Callable[[], None]:
 
 
 def time_steps(steps: dict[str, Callable], device, warmup: int, rounds: int, min_time: float,
-               clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+               clock: Callable[[], float] = time.perf_counter,
+               shuffle_seed: int | None = None) -> dict[str, list[float]]:
     "{name: seconds of each round}; implementations alternate within each round so drift hits all alike."
     for f in steps.values():
         for _ in range(warmup): f()
     sync(device)
     times = {k: [] for k in steps}
+    order = list(steps)
+    rng = None if shuffle_seed is None else random.Random(shuffle_seed)  # a new order each round: none always follows the same one
     t_end = time.perf_counter() + min_time
     r = 0
     while r < rounds or time.perf_counter() < t_end:
-        for k, f in steps.items():
+        if rng is not None: rng.shuffle(order)
+        for k in order:
             t0 = clock()
-            f()
+            steps[k]()
             sync(device)
             times[k].append(clock() - t0)
         r += 1
