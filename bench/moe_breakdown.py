@@ -7,7 +7,12 @@ Each stage adds one part of the layer to the previous one:
 2. `ffn, padded`: the same on the (e, c_max, d) block the router's counts give (c_max = the busiest expert);
 3. `padded_moe`: plus gathering the tokens into that block and combining the outputs with the gates;
 4. `MoELayer._experts`: plus planning the dispatch (sorting slots by expert);
-5. `MoELayer`: the whole layer, plus the router and the auxiliary losses.
+5. `MoELayer`: the whole layer, plus the router and the auxiliary losses (read, so computed).
+
+Then the CPU inference kernel `dispatch='auto'` takes under no_grad, on the same routing:
+
+6. `packed_moe`: gather, one packed oneDNN linear pair per expert on its rows (bias and GELU fused), combine;
+7. `MoELayer auto`: the whole default layer (router, plan, packed kernel; the auxiliary losses not read).
 
 Every round runs all stages once, in a new random order; ratios are medians over rounds of (stage / dense) from
 the same round (`moe_dispatch.time_steps` and `paired_ratio`). The dense FFN has the layer's active parameters
@@ -21,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from mdmoe.moe import MoEConfig, MoELayer, FeedForward, plan_dispatch, padded_moe, expert_capacity
+from mdmoe.moe import MoEConfig, MoELayer, FeedForward, plan_dispatch, padded_moe, packed_moe, packed_supported, expert_capacity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from moe_dispatch import time_steps, paired_ratio, _load
@@ -51,6 +56,12 @@ def stages(args) -> tuple[dict, dict]:
                                             layer._act, chunk_rows=layer._chunk_rows(xr)),
            'MoELayer._experts': lambda: layer._experts(xr, r),
            'MoELayer': lambda: sum(layer(x).aux.values())}
+    if packed_supported(cfg.activation):
+        auto = MoELayer(cfg, 'auto').eval()
+        auto.load_state_dict(layer.state_dict())
+        with torch.no_grad(): packed = auto._packed_experts(plan)
+        fns['packed_moe'] = lambda: packed_moe(xr, tok, plan.counts, gate, packed, auto.b1, auto.b2, cfg.activation)
+        fns['MoELayer auto'] = lambda: auto(x)
     facts = dict(counts=plan.counts.tolist(), c_max=c_max, c_even=c_even, padding=e * c_max / s)
     return fns, facts
 

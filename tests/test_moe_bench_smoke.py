@@ -23,6 +23,10 @@ def test_bench_tiny(tmp_path, capsys):
     table = capsys.readouterr().out
     assert '| MoELayer grouped_mm |' in table and '| dense FFN (d_ff=128) |' in table
     res = json.loads(out.read_text())
+    if 'dense FFN, packed oneDNN (reference)' in res['results']:  # CPU inference only
+        assert res['results']['dense FFN, packed oneDNN (reference)']['inference_ms'] > 0
+        assert 'training_ms' not in res['results']['dense FFN, packed oneDNN (reference)']
+    assert 'inference: auto -> packed' in res['results']['MoELayer auto (default)']['note'] or 'packed' not in table
     for name in ('dense FFN (d_ff=128)', 'MoELayer padded bmm', 'loop (per-expert Python)', 'Mixtral eager'):
         assert res['results'][name]['inference_ms'] > 0 and res['results'][name]['training_ms'] > 0, name
         assert res['results'][name]['training_peak_mib'] >= 0, name
@@ -37,6 +41,7 @@ def test_breakdown_tiny(tmp_path, capsys):
     out = tmp_path / 'breakdown.json'
     res = mod.main(['--rounds', '2', '--t', '12', '--d-model', '16', '--d-ff', '32', '--n-experts', '4', '--json', str(out)])
     assert '| padded_moe |' in capsys.readouterr().out
-    assert list(res) == ['dense FFN', 'ffn, unpadded', 'ffn, padded', 'padded_moe', 'MoELayer._experts', 'MoELayer']
+    stages = ['dense FFN', 'ffn, unpadded', 'ffn, padded', 'padded_moe', 'MoELayer._experts', 'MoELayer']
+    assert list(res) in (stages, stages + ['packed_moe', 'MoELayer auto'])  # the last two where oneDNN's packed linear runs
     assert all(v['ms'] > 0 for v in res.values()) and res['dense FFN']['vs_dense'] == 1.0
     assert json.loads(out.read_text())['routing']['padding'] >= 1.0
