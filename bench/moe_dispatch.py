@@ -6,7 +6,9 @@ padded kernel; grouped_mm and padded-bmm dispatch), the per-expert Python loop r
 experts), and a dense GELU FFN with the same active parameters per token (`d_ff_dense = top_k * d_ff`). On CPU a
 reference row gives the dense FFN the same packed oneDNN kernel (inference only), so the reader sees how much of
 our inference speed is the kernel rather than the dispatch. Two regimes: inference (forward under no_grad) and training
-(forward + backward). Implementations are timed in interleaved rounds after warmup; the table shows
+(forward + backward). Implementations are timed in interleaved rounds after warmup, each round in a new random
+order (`--order fixed`: the same order every round, as runs before 2026-11-27 did; a call's time depends on what
+ran just before it on this CPU, so a fixed order favours some rows every round); the table shows
 medians, ratios to the fastest peer and to dense, and the peak extra memory of one call. Below it, the
 targets are judged on per-round ratios (MoELayer auto vs the fastest peer, vs dense, vs the loop, each pair
 timed back to back in the same round), which a slow spell of a shared machine cancels out of.
@@ -239,6 +241,8 @@ def main(argv=None):
     ap.add_argument('--rounds', type=int, default=None, help='timed rounds per regime (default at least 200 inference / 15 training, and 20 s / 60 s)')
     ap.add_argument('--no-memory', action='store_true', help='skip the peak-memory pass')
     ap.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: leave torch\'s default)')
+    ap.add_argument('--order', default='shuffled', choices=('shuffled', 'fixed'),
+                    help='shuffled: a new random order of the implementations each round (seeded); fixed: row order every round')
     ap.add_argument('--clock', default='wall', choices=('wall', 'cpu'),
                     help='wall: perf_counter; cpu: process CPU time, robust to other load on the machine (use with --threads 1)')
     args = ap.parse_args(argv)
@@ -262,7 +266,8 @@ def main(argv=None):
         rounds = args.rounds or (3 if args.quick else (200 if not train else 15))
         per_round[regime] = time_steps(steps, device, warmup=1 if args.quick or train else 3, rounds=rounds,
                                        min_time=0 if args.quick else (20.0 if not train else 60.0),
-                                       clock=time.process_time if args.clock == 'cpu' else time.perf_counter)
+                                       clock=time.process_time if args.clock == 'cpu' else time.perf_counter,
+                                       shuffle_seed=0 if args.order == 'shuffled' else None)
         n_rounds[regime] = len(next(iter(per_round[regime].values())))
         for name, ts in per_round[regime].items():
             results[name][f'{regime}_ms'], results[name][f'{regime}_min_ms'] = statistics.median(ts) * 1e3, min(ts) * 1e3
@@ -296,7 +301,7 @@ def main(argv=None):
         if PACKED_DENSE in ts: paired[regime]['vs_dense_packed'] = paired_ratio(ours, ts[PACKED_DENSE])
         results[rows[1].name][f'{regime}_paired'] = paired[regime]
 
-    env = dict(device=device, clock=args.clock, cpu=cpu_name(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
+    env = dict(device=device, clock=args.clock, order=args.order, cpu=cpu_name(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
                python=platform.python_version())
     try:
         import transformers; env['transformers'] = transformers.__version__
@@ -310,7 +315,7 @@ def main(argv=None):
     print(f"t={args.t} d={args.d_model} d_ff={args.d_ff} e={args.n_experts} k={args.top_k}; "
           f"inference b={args.infer_batch} (forward, no_grad), training b={args.train_batch} (forward+backward)")
     load1 = _load()
-    print(f"{args.clock}-clock median (min) of {n_rounds['inference']} / {n_rounds['training']} interleaved rounds; "
+    print(f"{args.clock}-clock median (min) of {n_rounds['inference']} / {n_rounds['training']} interleaved rounds ({args.order} order); "
           f"1-min load average before / after: {load0} / {load1}")
     print()
     print('| implementation | infer ms | x fastest peer | x dense | train ms | x fastest peer | x dense | peak MiB infer / train |')
