@@ -20,7 +20,7 @@ table says so. Its quality is measured on `--n-quality-ddpm` items. On a GPU, pa
     python bench/aits.py --data DIR [--model DIR] [--device cpu|cuda] [--json out.json]
 """
 from __future__ import annotations
-import argparse, json, platform, time
+import argparse, json, platform, statistics, time
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +53,7 @@ def time_batch(pipe, texts, frames, scheduler, steps, seed=0) -> float:
 def kernel_ratio(pipe, texts, frames, rounds: int) -> dict | None:
     "CPU: DPM-Solver++ 10 with the packed expert kernel vs the padded one, alternating; None where packed cannot run."
     moes = [m for m in pipe.model.modules() if isinstance(m, MoELayer)]
-    if not moes or pipe.device.type != 'cpu' or not packed_supported(moes[0].config.activation): return None
+    if not moes or torch.device(pipe.device).type != 'cpu' or not packed_supported(moes[0].config.activation): return None
     times = {True: [], False: []}
     try:
         for r in range(rounds):
@@ -62,9 +62,9 @@ def kernel_ratio(pipe, texts, frames, rounds: int) -> dict | None:
                 times[packed].append(time_batch(pipe, texts, frames, 'dpmsolver++', 10))
     finally:
         for m in moes: m.cpu_packed = True
-    ratios = sorted(a / b for a, b in zip(times[True], times[False]))
+    ratios = [a / b for a, b in zip(times[True], times[False])]
     return dict(sampler='dpmsolver++ 10', rounds=rounds, packed_s=[t / len(texts) for t in times[True]],
-                padded_s=[t / len(texts) for t in times[False]], median_ratio=ratios[len(ratios) // 2])
+                padded_s=[t / len(texts) for t in times[False]], median_ratio=statistics.median(ratios))
 
 
 def test_items(data, spec, n: int, seed: int = 0):
