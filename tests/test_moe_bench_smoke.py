@@ -45,3 +45,19 @@ def test_breakdown_tiny(tmp_path, capsys):
     assert list(res) in (stages, stages + ['packed_moe', 'MoELayer auto'])  # the last two where oneDNN's packed linear runs
     assert all(v['ms'] > 0 for v in res.values()) and res['dense FFN']['vs_dense'] == 1.0
     assert json.loads(out.read_text())['routing']['padding'] >= 1.0
+
+
+def test_aits_kernel_ratio_tiny():
+    "bench/aits.py's packed-vs-padded timing runs on the shipped model and restores the packed kernel afterwards."
+    spec = importlib.util.spec_from_file_location('aits', BENCH.parent / 'aits.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    from mdmoe.moe import MoELayer, packed_supported
+    from mdmoe.pipeline import MotionPipeline
+    pipe = MotionPipeline.from_pretrained()
+    k = mod.kernel_ratio(pipe, ['a person walks forward'], 20, rounds=2)
+    if not packed_supported('gelu'):
+        assert k is None
+        return
+    assert k['rounds'] == 2 and len(k['packed_s']) == len(k['padded_s']) == 2 and k['median_ratio'] > 0
+    assert all(m.cpu_packed for m in pipe.model.modules() if isinstance(m, MoELayer))
