@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from mdmoe.moe import (MoEConfig, MoELayer, FeedForward, grouped_mm_supported, plan_dispatch, expert_capacity, _aligned,
-                       packed_supported, pack_linear_weight, packed_linear)
+                       packed_supported, pack_linear_weight, packed_ffn)
 
 PEERS = ('loop (per-expert Python)', 'Mixtral eager', 'Mixtral grouped_mm')
 PACKED_DENSE = 'dense FFN, packed oneDNN (reference)'
@@ -95,16 +95,15 @@ def build_rows(args, device) -> list[Row]:
             rows.append(Row('MoELayer padded bmm, unchunked', m, moe_call))
     rows += mixtral_rows(args, device)
     if torch.device(device).type == 'cpu' and packed_supported('gelu'):
-        rows.append(packed_dense_row(rows[0].module))
+        rows.append(packed_dense_row(rows[0].module, args.t))
     return rows
 
 
-def packed_dense_row(dense: FeedForward) -> Row:
+def packed_dense_row(dense: FeedForward, rows: int) -> Row:
     "The dense FFN given the packed oneDNN kernel our CPU inference uses (reference: what dense gains from it too)."
     with torch.no_grad():
-        p1, p2 = pack_linear_weight(dense.fc1.weight, 196), pack_linear_weight(dense.fc2.weight, 196)
-    call = lambda m, x: (packed_linear(packed_linear(x.reshape(-1, x.shape[-1]), p1, m.fc1.bias, 'gelu'), p2, m.fc2.bias)
-                         .view_as(x), None)
+        p1, p2 = pack_linear_weight(dense.fc1.weight, rows), pack_linear_weight(dense.fc2.weight, rows)
+    call = lambda m, x: (packed_ffn(x.reshape(-1, x.shape[-1]), p1, m.fc1.bias, p2, m.fc2.bias, 'gelu').view_as(x), None)
     return Row(PACKED_DENSE, dense, call,
                'the dense FFN with the packed oneDNN weights and fused GELU of our CPU inference kernel; inference only',
                inference_only=True)
