@@ -59,6 +59,8 @@ class LossConfig:
     p2_gamma: float = 1.0  # P2 exponent
     prediction: str = 'x0'  # parameterisation whose loss 'none' reproduces: 'x0' | 'eps' | 'v'
     geometric_weighting: str = 'min_snr'  # time-aware weights of the joint-space terms: 'none' | 'min_snr'
+    position_weighting: str | None = None  # the position term's own time weights ('none' | 'min_snr'); None: geometric_weighting
+    temporal_weighting: str | None = None  # the temporal term's own time weights ('none' | 'min_snr'); None: geometric_weighting
     # contacts and physics thresholds
     contact_source: str = 'target'  # 'target': target's contact channels and heights; 'pred': predicted channels
     contact_threshold: float = 0.5  # a contact channel above this is a contact
@@ -83,6 +85,8 @@ class LossConfig:
         for name in self.term_names(): need(getattr(self, name) >= 0, name, 'weights must be >= 0')
         need(self.snr_mode in SNR_MODES, 'snr_mode', f'must be one of {SNR_MODES}')
         need(self.geometric_weighting in TIME_WEIGHTINGS, 'geometric_weighting', f'must be one of {TIME_WEIGHTINGS}')
+        for name in ('position_weighting', 'temporal_weighting'):
+            need(getattr(self, name) in (None, *TIME_WEIGHTINGS), name, f'must be None or one of {TIME_WEIGHTINGS}')
         need(self.prediction in PREDICTIONS, 'prediction', f'must be one of {PREDICTIONS}')
         need(self.contact_source in CONTACT_SOURCES, 'contact_source', f'must be one of {CONTACT_SOURCES}')
         need(self.snr_gamma > 0, 'snr_gamma', 'must be > 0')
@@ -473,9 +477,10 @@ class MotionLosses(nn.Module):
         if timesteps is None or alphas_cumprod is None:
             if c.snr_mode != 'none' or c.prediction != 'x0':
                 raise ValueError(f"snr_mode={c.snr_mode!r}, prediction={c.prediction!r} need timesteps and alphas_cumprod")
-            return None, None
+            return None, None, None, None
+        tw = lambda mode: time_weights(alphas_cumprod, timesteps, mode or c.geometric_weighting, c.snr_gamma)
         return (snr_weights(alphas_cumprod, timesteps, c.snr_mode, c.snr_gamma, c.prediction, c.p2_k, c.p2_gamma),
-                time_weights(alphas_cumprod, timesteps, c.geometric_weighting, c.snr_gamma))
+                tw(None), tw(c.position_weighting), tw(c.temporal_weighting))
 
     def forward(self,
                 pred: Tensor,  # (b,t,d) predicted x0, normalised
@@ -491,7 +496,7 @@ class MotionLosses(nn.Module):
         "Total loss and every term (weighted and raw)."
         c, sk = self.config, self.spec.skeleton
         self._check(pred, target, mask)
-        w_diff, w_geo = self._time_weights(timesteps, alphas_cumprod)
+        w_diff, w_geo, w_pos, w_temp = self._time_weights(timesteps, alphas_cumprod)
         raw = {'diffusion': masked_diffusion_loss(pred.float(), target.float(), mask, w_diff)}
         if x0_prev is not None: raw['progressive'] = progressive_consistency_loss(pred.float(), x0_prev.float(), mask)
         if router_probs is not None and router_probs_prev is not None:
@@ -507,7 +512,7 @@ class MotionLosses(nn.Module):
                         else foot_contacts(pf, None, c.contact_threshold, c.contact_height, self.spec))
             fps = self.spec.fps
             raw.update(
-                position=joint_position_loss(pj, tj, mask, w_geo),
+                position=joint_position_loss(pj, tj, mask, w_pos),
                 structure_bone=bone_length_loss(pj, mask, sk, w_geo),
                 structure_6d=rotation_6d_validity_loss(pf, mask, self.spec, w_geo),
                 foot_skate=foot_skate_loss(pj, contacts, mask, fps, c.skate_speed, sk, w_geo),
@@ -516,7 +521,7 @@ class MotionLosses(nn.Module):
                 joint_limits=joint_limit_loss(pj, mask, c.knee_range, c.elbow_max, weights=w_geo),
                 flight_gravity=flight_gravity_loss(pj, mask, fps, c.g, c.flight_height, c.flight_tolerance,
                                                    c.min_flight_frames, weights=w_geo),
-                temporal=temporal_loss(pj, tj, mask, c.temporal_windows, c.temporal_orders, w_geo))
+                temporal=temporal_loss(pj, tj, mask, c.temporal_windows, c.temporal_orders, w_temp))
             if self.encoder is not None: raw['perceptual'] = perceptual_loss(self.encoder, pf, tf, mask)
         total = pred.new_zeros((), dtype=torch.float32)
         terms: dict[str, Tensor] = {}
