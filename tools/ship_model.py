@@ -8,7 +8,8 @@ that a prompt was not seen in training) and a short model card with the commands
 
 With `--previous` (the runs RUN_DIR was fine-tuned from, via `train.init_from`, oldest first), `train_log.csv` holds
 every stage's rows in order: `stage` numbers them from 1, `step` counts optimizer steps over all stages and
-`stage_step` is the step within its own run.
+`stage_step` is the step within its own run. A `--previous` entry may also be a shipped model's `train_log.csv` (when
+RUN_DIR fine-tuned that model, `train.init_from=shipped`): its stages come first, as they are.
 """
 from __future__ import annotations
 import argparse, gzip, json, shutil
@@ -61,6 +62,25 @@ def sampling_note(cfg_scale, trained_cfg, cfg_t_max=None) -> str:
     return note
 
 
+def stage_logs(sources: list[Path]) -> pd.DataFrame:
+    "Every stage's logged rows in order (`stage`, `stage_step`, `step` over all stages); a source is a run or a train_log.csv."
+    logs, offset, stage = [], 0, 0
+    for src in sources:
+        if src.is_file():  # a shipped model's train_log.csv: already numbered by stage
+            log = pd.read_csv(src)
+            if not {'step', 'stage', 'stage_step'} <= set(log.columns):
+                raise ValueError(f"{src} is not a shipped train_log.csv (it needs step, stage and stage_step columns)")
+            logs.append(log.assign(step=log.step + offset, stage=log.stage + stage))
+            offset, stage = offset + int(log.step.max()), stage + int(log.stage.max())
+            continue
+        log = pd.read_csv(src / 'metrics.csv')
+        last = int(latest_checkpoint(src).name.split('_')[-1])
+        stage += 1
+        logs.append(log[log.step <= last].assign(stage=stage, stage_step=log.step, step=log.step + offset))
+        offset += last
+    return pd.concat(logs, ignore_index=True)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('run', type=Path)
@@ -76,6 +96,7 @@ def main(argv=None):
                     help="the shipped config's guidance interval bound (default: the run's; pick it on the validation split)")
     ap.add_argument('--previous', type=Path, nargs='*', default=[], help='earlier stages RUN was fine-tuned from, oldest first')
     args = ap.parse_args(argv)
+    logs = stage_logs([*args.previous, args.run])  # before `out` is replaced: a previous log may live there
     pipe = MotionPipeline.from_pretrained(args.run)
     out = args.out
     if out.exists(): shutil.rmtree(out)
@@ -86,23 +107,16 @@ def main(argv=None):
     if args.cfg_t_max is not None: paths['diffusion.cfg_t_max'] = args.cfg_t_max
     pipe.config = pipe.config.override(paths)
     pipe.save_pretrained(out, dtype=torch.float16)
-    logs, offset = [], 0
-    for stage, run in enumerate([*args.previous, args.run], 1):
-        log = pd.read_csv(run / 'metrics.csv')
-        last = int(latest_checkpoint(run).name.split('_')[-1])
-        log = log[log.step <= last].assign(stage=stage, stage_step=log.step)
-        logs.append(log.assign(step=log.step + offset))
-        offset += last
-    pd.concat(logs, ignore_index=True).to_csv(out / 'train_log.csv', index=False)
+    logs.to_csv(out / 'train_log.csv', index=False)
     ds = HumanML3DDataset(args.data, 'train', pipe.spec)
     caps = dataset_captions(ds)
     with gzip.GzipFile(out / 'train_captions.txt.gz', 'wb', mtime=0) as f: f.write(''.join(c + '\n' for c in caps).encode())
     desc = pipe.model.denoiser.describe() if hasattr(pipe.model.denoiser, 'describe') else {}
     params = f"{desc.get('total', 0) / 1e6:.1f} M parameters, {desc.get('active', 0) / 1e6:.1f} M active per token" if desc else 'small'
     n_synth = json.loads((args.data / 'synth.json').read_text())['n'] if (args.data / 'synth.json').is_file() else '?'
-    step = offset  # optimizer steps over all stages
-    stages = (f" in {len(logs)} stages (each later stage fine-tunes the previous one's EMA weights, `train.init_from`)"
-              if len(logs) > 1 else '')
+    step, n_stages = int(logs.step.max()), int(logs.stage.max())  # optimizer steps over all stages
+    stages = (f" in {n_stages} stages (each later stage fine-tunes the previous one's EMA weights, `train.init_from`)"
+              if n_stages > 1 else '')
     (out / 'README.md').write_text(CARD.format(params=params, n_synth=n_synth, device=args.device, step=step, stages=stages,
                                                sampling=sampling_note(args.cfg_scale, trained_cfg, args.cfg_t_max),
                                                commands=args.commands.strip(),
