@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from mdmoe.diffusion import velocity_jumps
+from mdmoe.metrics import PhysicalMetricsConfig, physical_metrics
 from mdmoe.mocap import mocap_dir
 from mdmoe.pipeline import MotionPipeline
 from mdmoe.synth import build_synth_dataset
@@ -41,7 +42,8 @@ def smoothness(model: str, p99: float, seeds: int = 4, steps: int = 20, schedule
         out = pipe(PROMPTS, frames=196, steps=steps, scheduler=scheduler, seed=seed)
         j = torch.from_numpy(out.joints).float()
         share.append((velocity_jumps(j) > p99).double().mean(1).numpy())
-        jerk.append((j.diff(n=3, dim=1).norm(dim=-1).mean((1, 2)) * pipe.spec.fps ** 3).numpy())
+        cfg = PhysicalMetricsConfig(fps=pipe.spec.fps)
+        jerk.append([physical_metrics(m, config=cfg)['jitter'] for m in out.joints])
     return pd.DataFrame({'model': model, 'prompt': PROMPTS, 'share above real p99': np.mean(share, 0),
                          'jerk (m/s^3)': np.mean(jerk, 0)})
 
