@@ -22,10 +22,11 @@ from .denoiser import DenoiserOutput, downsample
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'PREDICTIONS', 'TIMESTEP_SAMPLERS', 'SCHEDULERS', 'DiffusionConfig', 'diffusion_schedule',
-           'convert_prediction', 'q_sample', 'training_target', 'Conditioning', 'drop_conditioning', 'GuidedModel',
-           'upsample_linear', 'TimestepSampler', 'LossAwareSampler', 'make_timestep_sampler', 'DiffusionLoss',
-           'diffusion_loss', 'make_scheduler', 'InpaintSpec', 'joint_feature_mask', 'sample', 'seconds_to_frames',
-           'window_starts', 'LongSample', 'smoothstep', 'sample_long', 'velocity_jumps', 'seam_stats']
+           'convert_prediction', 'q_sample', 'training_target', 'Conditioning', 'drop_conditioning', 'drop_tokens',
+           'GuidedModel', 'upsample_linear', 'TimestepSampler', 'LossAwareSampler', 'make_timestep_sampler',
+           'DiffusionLoss', 'diffusion_loss', 'make_scheduler', 'InpaintSpec', 'joint_feature_mask', 'sample',
+           'seconds_to_frames', 'window_starts', 'LongSample', 'smoothstep', 'sample_long', 'velocity_jumps',
+           'seam_stats']
 
 # %% ../nbs/07_diffusion.ipynb #373a4740
 SCHEDULES = {'cosine': 'squaredcos_cap_v2', 'linear': 'linear', 'scaled_linear': 'scaled_linear'}  # ours -> diffusers' beta_schedule
@@ -41,6 +42,7 @@ class DiffusionConfig:
     beta_end: float = 0.02  # last beta of 'linear' / 'scaled_linear'
     prediction: str = 'x0'  # what the denoiser outputs: 'x0' (MDM; the geometric losses need it) | 'eps' | 'v'
     cond_drop_prob: float = 0.1  # chance per training sample that the text is replaced by the null condition (CFG)
+    token_drop_prob: float = 0.  # chance per text token (prompt tokens included) of being hidden from the denoiser in training (word dropout)
     cfg_scale: float = 7.5  # default guidance scale s: out = uncond + s (cond - uncond); 1 = conditional only
     cfg_t_max: int | None = None  # guidance interval: guide only at timesteps t <= cfg_t_max, conditional above; None = every step
     timestep_sampler: str = 'uniform'  # 'uniform' | 'loss_aware' (importance sampling, Improved DDPM Sec. 3.3)
@@ -59,7 +61,7 @@ class DiffusionConfig:
         if self.timestep_sampler not in TIMESTEP_SAMPLERS: bad(f"timestep_sampler={self.timestep_sampler!r}; use one of {TIMESTEP_SAMPLERS}")
         for k in ('n_train_steps', 'loss_history', 'steps'):
             if getattr(self, k) < 1: bad(f"{k}={getattr(self, k)} must be >= 1")
-        for k in ('cond_drop_prob', 'loss_uniform_prob', 'coarse_prob', 'coarse_fraction'):
+        for k in ('cond_drop_prob', 'token_drop_prob', 'loss_uniform_prob', 'coarse_prob', 'coarse_fraction'):
             if not 0 <= getattr(self, k) <= 1: bad(f"{k}={getattr(self, k)} must be in [0, 1]")
         if not 0 < self.beta_start < self.beta_end < 1: bad(f"need 0 < beta_start < beta_end < 1, got {self.beta_start}, {self.beta_end}")
         if self.cfg_t_max is not None and not (isinstance(self.cfg_t_max, int) and 0 <= self.cfg_t_max < self.n_train_steps):
@@ -176,8 +178,19 @@ def drop_conditioning(cond: Conditioning,
     "Classifier-free guidance training: replace each sample's text by the null condition with probability `p`."
     return cond if p == 0 else cond.drop(_uniform(len(cond), generator) < p)
 
-def _uniform(n: int, generator: torch.Generator | None) -> torch.Tensor:
-    "(n,) U(0,1) draws on the generator's device (CPU without one)."
+def drop_tokens(cond: Conditioning,
+                p: float, # chance per token (DiffusionConfig.token_drop_prob)
+                generator: torch.Generator | None = None,
+               ) -> Conditioning:
+    "Word dropout in training: hide each token of a conditioned row with probability `p`; every such row keeps one or more."
+    if p == 0: return cond
+    kept = cond.text_mask & (_uniform(cond.text_mask.shape, generator).to(cond.text.device) >= p)
+    emptied = cond.text_mask.any(1) & ~kept.any(1)  # all of a caption drawn: keep it whole (the null condition is cond_drop_prob's)
+    kept = torch.where(emptied[:, None], cond.text_mask, kept)
+    return Conditioning(cond.text.masked_fill(~kept[..., None], 0.), kept)
+
+def _uniform(n: int | tuple, generator: torch.Generator | None) -> torch.Tensor:
+    "U(0,1) draws of shape `n` on the generator's device (CPU without one)."
     return torch.rand(n, generator=generator, device=generator.device if generator is not None else 'cpu')
 
 # %% ../nbs/07_diffusion.ipynb #388c790d
@@ -363,7 +376,7 @@ def diffusion_loss(model: GuidedModel,
                    generator: torch.Generator | None = None,
                    neighbour: int = 0, # > 0: also run a no-gradient teacher pass at max(t - neighbour, 0) (progressive / cross-expert losses)
                   ) -> DiffusionLoss:
-    "One diffusion training loss: draw t and noise, drop conditions, denoise, regress the configured target."
+    "One diffusion training loss: draw t and noise, drop conditions (and tokens), denoise, regress the configured target."
     cfg = model.config
     if cfg.coarse_prob and _uniform(1, generator).item() < cfg.coarse_prob: x0, mask = downsample(x0, mask)
     b = x0.shape[0]
@@ -371,7 +384,7 @@ def diffusion_loss(model: GuidedModel,
     noise = randn_tensor(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype) * mask[..., None]
     ab = model.alpha_bar(t)
     x_t = q_sample(x0, noise, ab)
-    cond = drop_conditioning(cond, cfg.cond_drop_prob, generator)
+    cond = drop_tokens(drop_conditioning(cond, cfg.cond_drop_prob, generator), cfg.token_drop_prob, generator)
     r = model(x_t, t, cond, mask)
     target = training_target(x0, noise, ab, cfg.prediction)
     m = mask[..., None].to(x0.dtype)
