@@ -70,8 +70,9 @@ model: setup
 # stages took 4 min on an H200), shipped with default guidance 2.5 (it scored better than the training config's 7.5)
 # applied at timesteps <= 900 (the guidance interval, chosen on the validation split), then the CPU evaluation at both
 # scales, with guidance at every step and with the stochastic sampler, and AITS as above, plus AITS on the GPU.
-# GPU_EXTRA adds settings to both stages: `make model-gpu GPU_EXTRA="--set loss.temporal_weighting=none"` is the
-# from-scratch smoothness experiment of the shipped-model tutorial ("Retrained from stage 1").
+# GPU_EXTRA adds settings to both stages: `make model-gpu GPU_EXTRA="--set loss.temporal_weighting=none"` trains the
+# from-scratch smoothness experiment of the shipped-model tutorial ("Retrained from stage 1"). Like any model-gpu run
+# it then replaces mdmoe/assets/model (`git checkout mdmoe/assets` restores the shipped one).
 GPU_EXTRA  ?=
 GPU_COMMON := $(strip --set train.ema_decay=0.999 --set train.progress=false --set train.batch_size=256 --set data.num_workers=6 \
               --set train.tensorboard=false --set train.mixed_precision=no $(GPU_EXTRA))
