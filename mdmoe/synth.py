@@ -20,8 +20,9 @@ from .skeleton import T2M, Skeleton, forward_kinematics
 from .data import Caption, MotionItem, pos_tag_caption, write_humanml3d_layout
 
 # %% auto #0
-__all__ = ['ACTIONS', 'SynthConfig', 'make_captions', 'SynthMotion', 'generate_motion', 'physical_stats', 'ExtractConfig',
-           'segment_actions', 'extract_attributes', 'attribute_accuracy', 'accuracy_table', 'build_synth_dataset']
+__all__ = ['ACTIONS', 'NEW_PHRASINGS', 'SynthConfig', 'make_captions', 'SynthMotion', 'generate_motion', 'physical_stats',
+           'ExtractConfig', 'segment_actions', 'extract_attributes', 'attribute_accuracy', 'accuracy_table',
+           'build_synth_dataset']
 
 # %% ../nbs/03_synth.ipynb #7b711ee2
 def _rx(a):
@@ -1412,6 +1413,23 @@ def accuracy_table(results) -> 'pandas.DataFrame':
             a, b = tot.get(k, (0, 0))
             tot[k] = (a + c, b + n)
     return pd.DataFrame({'accuracy': {k: c / n for k, (c, n) in tot.items()}, 'n': {k: n for k, (c, n) in tot.items()}})
+
+# %% ../nbs/03_synth.ipynb #34acf3c2
+NEW_PHRASINGS = (  # (prompt, the action family it names), phrased outside the caption grammar's vocabulary
+    ("a guy marches ahead at an easy tempo", 'walk'),
+    ("a jogger bolts straight ahead", 'run'),
+    ("the dancer springs upward two times without going anywhere", 'jump'),
+    ("somebody greets the camera with one hand", 'wave'),
+    ("a person drops into a crouch and stands back up three times", 'squat'),
+    ("a kid delivers a kick with the right foot", 'kick'),
+    ("like a boxer, someone hits the air with quick straight arms", 'punch'),
+    ("someone retreats a few paces without turning around", 'walk_backward'),
+    ("a performer takes a bow toward the audience", 'bow'),
+    ("a man lowers himself onto a stool and gets up again", 'sit_stand'),
+    ("the woman slides sideways to her left", 'side_step'),
+    ("a person bounces on a single leg", 'hop'),
+    ("a girl brings her palms together over and over, cheering", 'clap'),
+    ("someone lifts both hands toward the sky", 'raise_arms'))
 
 # %% ../nbs/03_synth.ipynb #77029944
 def _synth_item(args):

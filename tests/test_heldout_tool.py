@@ -1,0 +1,17 @@
+"""tools/heldout.py runs on the shipped model (two sampler steps, one seed) and reports one hit per new phrasing."""
+import json, sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
+import heldout  # noqa: E402
+from mdmoe.synth import NEW_PHRASINGS  # noqa: E402
+
+
+def test_heldout_table(tmp_path, capsys):
+    out = tmp_path / 'hits.json'
+    heldout.main(['shipped', '--seeds', '1', '--steps', '2', '--json', str(out)])
+    res = json.loads(out.read_text())
+    assert res['actions'] == [a for _, a in NEW_PHRASINGS]
+    hits = res['hits']['shipped']
+    assert len(hits) == len(NEW_PHRASINGS) and all(len(h) == 1 and isinstance(h[0], bool) for h in hits)
+    assert f"of {len(NEW_PHRASINGS)} generations hit" in capsys.readouterr().out
