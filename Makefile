@@ -138,3 +138,7 @@ eval-protocol: setup
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info
+
+# `make -s print-VAR` prints a variable (tools/lent_gpu/prepare.sh reads the GPU training settings this way)
+print-%:
+	@echo '$($*)'
