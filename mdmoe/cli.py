@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'DEMO_PROMPTS', 'data_synth', 'data_mocap', 'data_builtin', 'data_humanml3d', 'train_cmd',
-           'slugify', 'generate', 'demo', 'eval_cmd', 'train_evaluator_cmd']
+__all__ = ['app', 'data_app', 'DEVICE_HELP', 'DEMO_PROMPTS', 'resolve_device', 'data_synth', 'data_mocap', 'data_builtin',
+           'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo', 'eval_cmd', 'train_evaluator_cmd']
 
 # %% ../nbs/14_cli.ipynb #a7a05b41
 app = typer.Typer(help="mdmoe: text-to-motion diffusion with a Mixture-of-Experts denoiser.", no_args_is_help=True,
@@ -29,6 +29,19 @@ def _user_errors(f):
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(1)
     return _inner
+
+DEVICE_HELP = "torch device: auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda, cuda:1, mps"
+
+def resolve_device(name: str) -> str:
+    "The `--device` of the commands that run a model: 'auto' picks CUDA when torch sees a GPU; others are checked."
+    import torch
+    if name == 'auto': return 'cuda' if torch.cuda.is_available() else 'cpu'
+    try: dev = torch.device(name)
+    except RuntimeError: raise ValueError(f"--device {name!r} is not a torch device; use auto, cpu, cuda, cuda:N or mps") from None
+    if dev.type == 'cuda' and not (torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count()):
+        raise ValueError(f"--device {name!r}: torch sees {torch.cuda.device_count()} CUDA GPU(s) on this machine")
+    if dev.type == 'mps' and not torch.backends.mps.is_available(): raise ValueError(f"--device {name!r}: MPS is not available here")
+    return name
 
 # %% ../nbs/14_cli.ipynb #164af871
 @data_app.command("synth")
@@ -116,12 +129,13 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              cfg_scale: float = typer.Option(None, help="classifier-free guidance scale (default: the model's)"),
              cfg_t_max: int = typer.Option(None, help="guide only at timesteps <= this, the guidance interval (default: the model's; 999: every step)"),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
-             bvh: bool = typer.Option(False, help="also write a BVH file per motion")):
+             bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
+             device: str = typer.Option("auto", help=DEVICE_HELP)):
     "Generate motion from text and write joints, an HTML animation and optionally BVH."
     import numpy as np
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
-    pipe = MotionPipeline.from_pretrained(model)
+    pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     for i, caption in enumerate(res.texts):
@@ -148,7 +162,8 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
          seconds: float = typer.Option(6.0, help="duration of each motion"),
          steps: int = typer.Option(20, help="sampler steps"),
          seed: int = typer.Option(0, help="random seed"),
-         model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)")):
+         model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
+         device: str = typer.Option("auto", help=DEVICE_HELP)):
     "Generate motion for a few prompts with the shipped model, offline, into one HTML gallery."
     import time
     import numpy as np
@@ -156,7 +171,7 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
     from mdmoe.viz import gallery_html
     prompts = list(prompt) if prompt else list(DEMO_PROMPTS)
     t0 = time.time()
-    pipe = MotionPipeline.from_pretrained(model)
+    pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(prompts, seconds=seconds, steps=steps, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     for i, caption in enumerate(res.texts): np.save(out / f'{slugify(caption)}.npy', res.motion(i))
@@ -185,11 +200,12 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
              glove_dir: Path = typer.Option(None, help="official evaluator: GloVe folder (our_vab_*)"),
              t2m_mean: Path = typer.Option(None, help="official evaluator: meta mean.npy"),
              t2m_std: Path = typer.Option(None, help="official evaluator: meta std.npy"),
-             out: Path = typer.Option(None, help="write the report as JSON here")):
+             out: Path = typer.Option(None, help="write the report as JSON here"),
+             device: str = typer.Option("auto", help=DEVICE_HELP)):
     "Evaluate a model with the T2M protocol (mean +/- 95% interval, real-data row), attribute accuracy and physical metrics."
     import pandas as pd
     from mdmoe.pipeline import MotionPipeline, default_evaluator, evaluate_pipeline
-    pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else Path(model))
+    pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else Path(model), device=resolve_device(device))
     ev = default_evaluator(t2m_checkpoint, glove_dir, t2m_mean, t2m_std, device=pipe.device)
     rep = evaluate_pipeline(pipe, data, ev, split=split, replications=replications, steps=steps, scheduler=scheduler,
                             cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, mm_texts=mm_texts, mm_reps=mm_reps, batch_size=batch_size,
