@@ -10,14 +10,14 @@ the named action among its segments. Printed per model: hits of all generations,
     python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--seeds 5] [--cfg-scale 5] [--json OUT]
 """
 from __future__ import annotations
-import argparse, json
-from pathlib import Path
+import json
 
 import pandas as pd
-import torch
 
 from mdmoe.pipeline import MotionPipeline
 from mdmoe.synth import NEW_PHRASINGS, extract_attributes
+
+from _compare import compare_parser
 
 
 def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = 'dpmsolver++',
@@ -33,15 +33,9 @@ def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = '
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('models', nargs='+', help="'shipped', pretrained folders or training runs")
-    ap.add_argument('--seeds', type=int, default=5)
-    ap.add_argument('--steps', type=int, default=20)
-    ap.add_argument('--scheduler', default='dpmsolver++', help='a name in mdmoe.diffusion.SCHEDULERS')
+    ap = compare_parser(__doc__, seeds=5, json_help='also write the per-action hits here')
     ap.add_argument('--cfg-scale', type=float, default=None, help="guidance scale (default: each model's)")
-    ap.add_argument('--json', type=Path, default=None, help='also write the per-action hits here')
     args = ap.parse_args(argv)
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     tabs = {m: heldout_hits(m, args.seeds, args.steps, args.scheduler, args.cfg_scale) for m in args.models}
     per_action = pd.DataFrame({m: t.sum(axis=1) for m, t in tabs.items()})
     print(f"new phrasings: {len(NEW_PHRASINGS)} prompts x {args.seeds} seeds, {args.scheduler} {args.steps} steps")

@@ -10,7 +10,7 @@ synthetic motions of a fresh 40-motion dataset and the mocap clips; about 0.01 f
     python tools/smoothness.py shipped RUN_DIR [RUN_DIR ...] [--seeds 4] [--scheduler ddpm --steps 1000] [--json OUT]
 """
 from __future__ import annotations
-import argparse, json, tempfile
+import json, tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,8 @@ from mdmoe.metrics import PhysicalMetricsConfig, physical_metrics
 from mdmoe.mocap import mocap_dir
 from mdmoe.pipeline import MotionPipeline
 from mdmoe.synth import build_synth_dataset
+
+from _compare import compare_parser
 
 PROMPTS = ["a person runs forward quickly", "someone jogs in a large circle to the left", "a person kicks with the left leg",
            "a person jumps forward twice"]
@@ -49,14 +51,7 @@ def smoothness(model: str, p99: float, seeds: int = 4, steps: int = 20, schedule
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('models', nargs='+', help="'shipped', pretrained folders or training runs")
-    ap.add_argument('--seeds', type=int, default=4)
-    ap.add_argument('--steps', type=int, default=20)
-    ap.add_argument('--scheduler', default='dpmsolver++', help="a name in mdmoe.diffusion.SCHEDULERS, e.g. ddim, ddpm, sde-dpmsolver++")
-    ap.add_argument('--json', type=Path, default=None, help='also write the table here')
-    args = ap.parse_args(argv)
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    args = compare_parser(__doc__, seeds=4, json_help='also write the table here').parse_args(argv)
     p99 = real_p99()
     tab = pd.concat([smoothness(m, p99, args.seeds, args.steps, args.scheduler) for m in args.models], ignore_index=True)
     print(f"real motions' 99th-percentile velocity jump: {p99:.2f} m/s ({args.scheduler} {args.steps} steps, {args.seeds} seeds, 196 frames)")
