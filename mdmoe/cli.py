@@ -10,8 +10,9 @@ from pathlib import Path
 import typer
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'DEVICE_HELP', 'DEMO_PROMPTS', 'resolve_device', 'data_synth', 'data_mocap', 'data_builtin',
-           'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo', 'eval_cmd', 'train_evaluator_cmd']
+__all__ = ['app', 'data_app', 'DEVICE_HELP', 'LP_HELP', 'DEMO_PROMPTS', 'resolve_device', 'data_synth', 'data_mocap',
+           'data_builtin', 'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo', 'eval_cmd',
+           'train_evaluator_cmd']
 
 # %% ../nbs/14_cli.ipynb #a7a05b41
 app = typer.Typer(help="mdmoe: text-to-motion diffusion with a Mixture-of-Experts denoiser.", no_args_is_help=True,
@@ -31,6 +32,7 @@ def _user_errors(f):
     return _inner
 
 DEVICE_HELP = "torch device: auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda, cuda:1, mps"
+LP_HELP = "std (frames) of the Gaussian low-pass of the x0 estimates at the noisiest steps (default: the model's; 0: off)"
 
 def resolve_device(name: str) -> str:
     "The `--device` of the commands that run a model: 'auto' picks CUDA when torch sees a GPU; others are checked."
@@ -128,6 +130,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              scheduler: str = typer.Option("dpmsolver++", help="sampler: dpmsolver++, sde-dpmsolver++ (smoother motion), ddim, ddpm, ... or a diffusers class"),
              cfg_scale: float = typer.Option(None, help="classifier-free guidance scale (default: the model's)"),
              cfg_t_max: int = typer.Option(None, help="guide only at timesteps <= this, the guidance interval (default: the model's; 999: every step)"),
+             x0_lowpass: float = typer.Option(None, help=LP_HELP),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
              bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
              device: str = typer.Option("auto", help=DEVICE_HELP)):
@@ -136,7 +139,8 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
-    res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, seed=seed)
+    res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
+               x0_lowpass=x0_lowpass, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     for i, caption in enumerate(res.texts):
         slug, joints = slugify(caption), res.motion(i)
@@ -189,6 +193,7 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
              scheduler: str = typer.Option("dpmsolver++", help="sampler"),
              cfg_scale: float = typer.Option(None, help="guidance scale (default: the model's)"),
              cfg_t_max: int = typer.Option(None, help="guidance interval: guide only at timesteps <= this (default: the model's; 999: every step)"),
+             x0_lowpass: float = typer.Option(None, help=LP_HELP),
              mm_texts: int = typer.Option(100, help="captions for multimodality (0: skip it)"),
              mm_reps: int = typer.Option(30, help="generations per multimodality caption"),
              batch_size: int = typer.Option(32, help="R-precision batch (32 in papers)"),
@@ -208,13 +213,14 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else Path(model), device=resolve_device(device))
     ev = default_evaluator(t2m_checkpoint, glove_dir, t2m_mean, t2m_std, device=pipe.device)
     rep = evaluate_pipeline(pipe, data, ev, split=split, replications=replications, steps=steps, scheduler=scheduler,
-                            cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, mm_texts=mm_texts, mm_reps=mm_reps, batch_size=batch_size,
+                            cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, mm_texts=mm_texts, mm_reps=mm_reps, batch_size=batch_size,
                             gen_batch_size=gen_batch_size,
                             diversity_times=diversity_times, mm_times=mm_times, seed=seed)
     with pd.option_context('display.width', 200, 'display.max_columns', 20):
         typer.echo(f"{type(ev).__name__} on {data} [{split}], {rep.settings['n_used']} motions x {replications} replications, "
                    f"{scheduler} {steps} steps, cfg {rep.settings['cfg_scale']}"
-                   + (f" at t <= {rep.settings['cfg_t_max']}" if rep.settings['cfg_t_max'] is not None else ''))
+                   + (f" at t <= {rep.settings['cfg_t_max']}" if rep.settings['cfg_t_max'] is not None else '')
+                   + (f", x0 low-pass {rep.settings['x0_lowpass']:g} at t >= {rep.settings['x0_lowpass_t_min']}" if rep.settings['x0_lowpass'] else ''))
         typer.echo(rep.summary().T.to_string())
         if len(rep.attributes): typer.echo("\nattribute accuracy (replication 0):\n" + rep.attributes.round(3).to_string())
         typer.echo("\nphysical metrics (replication 0):\n" + rep.physical.round(4).to_string())

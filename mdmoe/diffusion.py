@@ -25,13 +25,17 @@ __all__ = ['SCHEDULES', 'PREDICTIONS', 'TIMESTEP_SAMPLERS', 'SCHEDULERS', 'Diffu
            'convert_prediction', 'q_sample', 'training_target', 'Conditioning', 'drop_conditioning', 'drop_tokens',
            'GuidedModel', 'upsample_linear', 'TimestepSampler', 'LossAwareSampler', 'make_timestep_sampler',
            'DiffusionLoss', 'diffusion_loss', 'make_scheduler', 'InpaintSpec', 'joint_feature_mask', 'sample',
-           'seconds_to_frames', 'window_starts', 'LongSample', 'smoothstep', 'sample_long', 'velocity_jumps',
-           'seam_stats']
+           'lowpass_x0', 'seconds_to_frames', 'window_starts', 'LongSample', 'smoothstep', 'sample_long',
+           'velocity_jumps', 'seam_stats']
 
 # %% ../nbs/07_diffusion.ipynb #373a4740
 SCHEDULES = {'cosine': 'squaredcos_cap_v2', 'linear': 'linear', 'scaled_linear': 'scaled_linear'}  # ours -> diffusers' beta_schedule
 PREDICTIONS = {'x0': 'sample', 'eps': 'epsilon', 'v': 'v_prediction'}  # ours -> diffusers' prediction_type
 TIMESTEP_SAMPLERS = ('uniform', 'loss_aware')
+
+def _check_lowpass(sigma, what: str = 'x0_lowpass'):
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
+        raise ValueError(f"{what}={sigma!r} must be a finite number of frames >= 0 (0 = off)")
 
 @dataclass(frozen=True)
 class DiffusionConfig:
@@ -53,6 +57,8 @@ class DiffusionConfig:
     timestep_spacing: str = 'trailing'  # diffusers' spacing; 'trailing' starts every schedule at t = T-1 (Lin et al. 2024)
     coarse_prob: float = 0.  # chance per training batch to train on half-frame-rate motion (enables coarse-to-fine)
     coarse_fraction: float = 0.  # default fraction of sampling steps run at half frame rate (0 = off)
+    x0_lowpass: float = 0.  # sampling: Gaussian low-pass (std in frames) of the x0 estimate at the noisiest steps (0 = off)
+    x0_lowpass_t_min: int = 400  # ... at timesteps t >= this (see `lowpass_x0`)
 
     def __post_init__(self):
         def bad(msg): raise ValueError(f"DiffusionConfig: {msg}")
@@ -66,6 +72,9 @@ class DiffusionConfig:
         if not 0 < self.beta_start < self.beta_end < 1: bad(f"need 0 < beta_start < beta_end < 1, got {self.beta_start}, {self.beta_end}")
         if self.cfg_t_max is not None and not (isinstance(self.cfg_t_max, int) and 0 <= self.cfg_t_max < self.n_train_steps):
             bad(f"cfg_t_max={self.cfg_t_max!r} must be None or an int timestep in [0, {self.n_train_steps - 1}]")
+        _check_lowpass(self.x0_lowpass, 'DiffusionConfig: x0_lowpass')
+        if not (isinstance(self.x0_lowpass_t_min, int) and 0 <= self.x0_lowpass_t_min < self.n_train_steps):
+            bad(f"x0_lowpass_t_min={self.x0_lowpass_t_min!r} must be an int timestep in [0, {self.n_train_steps - 1}]")
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -494,9 +503,12 @@ def sample(model: GuidedModel,
            inpaint: InpaintSpec | None = None, # values kept fixed (MDM-style replacement)
            coarse_fraction: float | None = None, # fraction of steps at half frame rate; None: config.coarse_fraction
            cfg_t_max: int | None = None, # guide only at steps with t <= this; None: config.cfg_t_max (T - 1: every step)
+           x0_lowpass: float | None = None, # std (frames) of the low-pass of x0 at t >= config.x0_lowpass_t_min; None: config's; 0: off
           ) -> torch.Tensor: # (b,t,f) normalised features, zero after each length
-    "Generate motions: diffusers' scheduler loop around the guided model, with padding, inpainting and coarse-to-fine."
+    "Generate motions: diffusers' scheduler loop around the guided model, with padding, inpainting, coarse-to-fine and the early x0 low-pass."
     cfg = model.config
+    x0_lowpass = cfg.x0_lowpass if x0_lowpass is None else x0_lowpass
+    _check_lowpass(x0_lowpass)
     device, dtype = model.alphas_cumprod.device, next(model.parameters()).dtype
     b = len(cond)
     lengths = _as_lengths(lengths, b).to(device)
@@ -538,6 +550,8 @@ def sample(model: GuidedModel,
             s = cfg_scale if cfg_t_max is None or float(t) <= cfg_t_max else None  # outside the interval: one conditional pass
             if i < n_coarse: out, kind = model.coarse_x0(x_in, tb, cond, mask, s), 'x0'
             else: out, kind = model.guided(x_in, tb, cond, mask, s), cfg.prediction
+            if x0_lowpass and float(t) >= cfg.x0_lowpass_t_min:
+                out, kind = lowpass_x0(convert_prediction(out, x_in, model.alpha_bar(tb), kind, 'x0'), mask, x0_lowpass), 'x0'
             out = convert_prediction(out, x_in, model.alpha_bar(tb), kind, dst)
             try: x = sched.step(out, t, x, **_step_kwargs(sched, generator)).prev_sample * m
             except (NotImplementedError, ValueError) as e:
@@ -547,6 +561,24 @@ def sample(model: GuidedModel,
     finally: model.train(was_training)
     if keep is not None and inpaint.exact: x = torch.where(keep, inpaint.x_known.to(device, dtype), x) * m
     return x
+
+# %% ../nbs/07_diffusion.ipynb #d2fe239f
+def lowpass_x0(x0: torch.Tensor, # (b,t,f) x0 estimate (normalised features)
+               mask: torch.Tensor | None, # (b,t) bool, True = real frame; None: all real
+               sigma: float, # standard deviation of the Gaussian, in frames (0: unchanged)
+               n_keep: int = 4, # last feature dims left as they are (the foot contacts of the HumanML3D / KIT layouts)
+              ) -> torch.Tensor: # (b,t,f), zero at padded frames
+    "Gaussian low-pass over frames within each motion's real frames (normalised convolution at the ends), all but the last `n_keep` features."
+    _check_lowpass(sigma, 'sigma')
+    if sigma == 0: return x0
+    b, t, f = x0.shape
+    m = (torch.ones(b, t, dtype=torch.bool, device=x0.device) if mask is None else mask)[..., None].to(x0.dtype)
+    r = max(1, math.ceil(3 * sigma))
+    k = torch.exp(-0.5 * (torch.arange(-r, r + 1, device=x0.device, dtype=x0.dtype) / sigma) ** 2)[None, None]
+    n = max(f - n_keep, 0)
+    conv = lambda z: nn.functional.conv1d(z.transpose(1, 2).reshape(-1, 1, t), k, padding=r).reshape(b, -1, t).transpose(1, 2)
+    num, den = conv(x0[..., :n] * m), conv(m)
+    return torch.cat([num / den.clamp_min(1e-12), x0[..., n:]], -1) * m
 
 # %% ../nbs/07_diffusion.ipynb #b2941cad
 def seconds_to_frames(seconds: float, # requested duration
@@ -587,7 +619,7 @@ def sample_long(model: GuidedModel,
                 overlap: int = 40, # frames each window shares with the previous one
                 generator: torch.Generator | None = None,
                 blend: int | None = None, # last frames of the overlap crossfaded (None: overlap // 2); the rest is inpainted
-                **sample_kw, # steps, scheduler, cfg_scale, cfg_t_max, coarse_fraction: passed to `sample`
+                **sample_kw, # steps, scheduler, cfg_scale, cfg_t_max, coarse_fraction, x0_lowpass: passed to `sample`
                ) -> LongSample:
     "A motion longer than the training windows: each window inpaints the first frames of its overlap from the previous window, then crossfades into its own."
     starts = window_starts(n_frames, window, overlap)

@@ -136,6 +136,7 @@ class MotionPipeline:
                  steps: int = 20,  # sampler steps
                  cfg_scale: float | None = None,  # classifier-free guidance scale; None: the model's default
                  cfg_t_max: int | None = None,  # guide only at timesteps <= this (guidance interval); None: the model's default
+                 x0_lowpass: float | None = None,  # low-pass (frames) of the early x0 estimates; None: the model's default; 0: off
                  scheduler: str = 'dpmsolver++',  # a name in `mdmoe.diffusion.SCHEDULERS` or a diffusers class name
                  seed: int | None = None,
                  batch_size: int = 32,
@@ -154,7 +155,7 @@ class MotionPipeline:
         for s in range(0, len(texts), batch_size):
             idx = slice(s, s + batch_size)
             cond = self.model.condition(texts[idx])
-            kw = dict(steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, generator=gen)
+            kw = dict(steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, generator=gen)
             for ln in np.unique(lengths[idx]) if lengths[idx].max() > window else [None]:
                 if ln is None:
                     x = sample(self.model.guided, cond, torch.as_tensor(lengths[idx]), **kw)
@@ -239,6 +240,7 @@ def evaluate_pipeline(pipe: MotionPipeline,
                       replications: int = 20,
                       steps: int = 20, scheduler: str = 'dpmsolver++', cfg_scale: float | None = None,
                       cfg_t_max: int | None = None,  # guidance interval bound; None: the model's default
+                      x0_lowpass: float | None = None,  # low-pass of the early x0 estimates (frames); None: the model's default; 0: off
                       mm_texts: int = 100, mm_reps: int = 30,  # multimodality: generations per caption; 0 texts: skip it
                       diversity_times: int = 300, mm_times: int = 10,  # pairs drawn by diversity and multimodality
                       batch_size: int = 32,  # R-precision batch (32 in papers)
@@ -256,7 +258,7 @@ def evaluate_pipeline(pipe: MotionPipeline,
         raise ValueError(f"mm_texts={mm_texts} must be in [0, {n}], and mm_reps={mm_reps} > mm_times={mm_times} when it is used")
     if n <= diversity_times: raise ValueError(f"diversity_times={diversity_times} needs more than that many motions; {split!r} gives {n}")
     attr_dir = Path(data_root) / 'attributes'
-    gen_kw = dict(steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max)
+    gen_kw = dict(steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass)
     gen_batch_size = batch_size if gen_batch_size is None else gen_batch_size
     if gen_batch_size < 1: raise ValueError(f"gen_batch_size={gen_batch_size} must be >= 1")
     first: dict = {}
@@ -307,6 +309,8 @@ def evaluate_pipeline(pipe: MotionPipeline,
                     diversity_times=diversity_times, mm_times=mm_times,
                     scheduler=scheduler, cfg_scale=pipe.config.diffusion.cfg_scale if cfg_scale is None else cfg_scale,
                     cfg_t_max=pipe.config.diffusion.cfg_t_max if cfg_t_max is None else cfg_t_max,
+                    x0_lowpass=pipe.config.diffusion.x0_lowpass if x0_lowpass is None else x0_lowpass,
+                    x0_lowpass_t_min=pipe.config.diffusion.x0_lowpass_t_min,
                     mm_texts=mm_texts, mm_reps=mm_reps, batch_size=batch_size, gen_batch_size=gen_batch_size, seed=seed,
                     evaluator=type(evaluator).__name__, attribute_motions=len(res['real']))
     return EvalReport(table, attributes, physical, settings)

@@ -21,13 +21,13 @@ from _compare import compare_parser
 
 
 def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = 'dpmsolver++',
-                 cfg_scale: float | None = None) -> pd.DataFrame:
+                 cfg_scale: float | None = None, x0_lowpass: float | None = None) -> pd.DataFrame:
     "(actions, seeds) bool table: whether each new phrasing's generation shows the action it names."
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else model)
     prompts, actions = [p for p, _ in NEW_PHRASINGS], [a for _, a in NEW_PHRASINGS]
     hit = {}
     for seed in range(seeds):
-        out = pipe(prompts, seconds=6.0, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, seed=seed)
+        out = pipe(prompts, seconds=6.0, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, x0_lowpass=x0_lowpass, seed=seed)
         hit[f'seed {seed}'] = [a in [s['action'] for s in extract_attributes(out.motion(i))] for i, a in enumerate(actions)]
     return pd.DataFrame(hit, index=actions)
 
@@ -36,14 +36,14 @@ def main(argv=None):
     ap = compare_parser(__doc__, seeds=5, json_help='also write the per-action hits here')
     ap.add_argument('--cfg-scale', type=float, default=None, help="guidance scale (default: each model's)")
     args = ap.parse_args(argv)
-    tabs = {m: heldout_hits(m, args.seeds, args.steps, args.scheduler, args.cfg_scale) for m in args.models}
+    tabs = {m: heldout_hits(m, args.seeds, args.steps, args.scheduler, args.cfg_scale, args.x0_lowpass) for m in args.models}
     per_action = pd.DataFrame({m: t.sum(axis=1) for m, t in tabs.items()})
     print(f"new phrasings: {len(NEW_PHRASINGS)} prompts x {args.seeds} seeds, {args.scheduler} {args.steps} steps")
     for m, t in tabs.items(): print(f"{m}: {int(t.values.sum())} of {t.size} generations hit ({t.values.mean():.0%})")
     print(f"hits of {args.seeds} per action:\n{per_action.to_string()}")
     if args.json:
         args.json.write_text(json.dumps({'seeds': args.seeds, 'steps': args.steps, 'scheduler': args.scheduler,
-                                         'cfg_scale': args.cfg_scale, 'hits': {m: t.values.tolist() for m, t in tabs.items()},
+                                         'cfg_scale': args.cfg_scale, 'x0_lowpass': args.x0_lowpass, 'hits': {m: t.values.tolist() for m, t in tabs.items()},
                                          'actions': list(per_action.index)}, indent=1))
 
 

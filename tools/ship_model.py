@@ -49,8 +49,8 @@ present, with the stochastic sampler `sde-dpmsolver++`; `eval_protocol.json` and
 """
 
 
-def sampling_note(cfg_scale, trained_cfg, cfg_t_max=None) -> str:
-    "The card's lines on the default guidance scale and interval when they were changed from the training config's."
+def sampling_note(cfg_scale, trained_cfg, cfg_t_max=None, x0_lowpass=None, x0_lowpass_t_min=None) -> str:
+    "The card's lines on the default guidance scale and interval, and the early x0 low-pass, when they were changed from the training config's."
     note = ''
     if cfg_scale is not None and cfg_scale != trained_cfg:
         note += (f"Default guidance scale {cfg_scale:g} (`diffusion.cfg_scale`; the training config had {trained_cfg:g}): chosen "
@@ -59,6 +59,10 @@ def sampling_note(cfg_scale, trained_cfg, cfg_t_max=None) -> str:
         note += (f"Guidance only at timesteps t <= {cfg_t_max} (`diffusion.cfg_t_max`, the guidance interval; the steps above "
                  f"run the conditional model alone): chosen on the validation split, where it lowered FID and jitter; "
                  f"pass `cfg_t_max=999` to guide every step.\n")
+    if x0_lowpass:
+        note += (f"The x0 estimates at timesteps t >= {x0_lowpass_t_min} are low-passed over frames by a Gaussian of std {x0_lowpass:g} "
+                 f"frames (`diffusion.x0_lowpass`, `diffusion.x0_lowpass_t_min`): chosen on the validation split, where it halved "
+                 f"the jitter; pass `x0_lowpass=0` to turn it off.\n")
     return note
 
 
@@ -94,6 +98,10 @@ def main(argv=None):
                     help="the shipped config's default guidance scale (default: the run's; pick it from evaluations)")
     ap.add_argument('--cfg-t-max', type=int, default=None,
                     help="the shipped config's guidance interval bound (default: the run's; pick it on the validation split)")
+    ap.add_argument('--x0-lowpass', type=float, default=None,
+                    help="the shipped config's low-pass of the early x0 estimates, std in frames (default: the run's; 0: off)")
+    ap.add_argument('--x0-lowpass-t-min', type=int, default=None,
+                    help="the shipped config's lowest timestep that is low-passed (default: the run's)")
     ap.add_argument('--previous', type=Path, nargs='*', default=[], help='earlier stages RUN was fine-tuned from, oldest first')
     args = ap.parse_args(argv)
     logs = stage_logs([*args.previous, args.run])  # before `out` is replaced: a previous log may live there
@@ -105,6 +113,8 @@ def main(argv=None):
     trained_cfg = pipe.config.diffusion.cfg_scale
     if args.cfg_scale is not None: paths['diffusion.cfg_scale'] = args.cfg_scale
     if args.cfg_t_max is not None: paths['diffusion.cfg_t_max'] = args.cfg_t_max
+    if args.x0_lowpass is not None: paths['diffusion.x0_lowpass'] = args.x0_lowpass
+    if args.x0_lowpass_t_min is not None: paths['diffusion.x0_lowpass_t_min'] = args.x0_lowpass_t_min
     pipe.config = pipe.config.override(paths)
     pipe.save_pretrained(out, dtype=torch.float16)
     logs.to_csv(out / 'train_log.csv', index=False)
@@ -118,7 +128,8 @@ def main(argv=None):
     stages = (f" in {n_stages} stages (each later stage fine-tunes the previous one's EMA weights, `train.init_from`)"
               if n_stages > 1 else '')
     (out / 'README.md').write_text(CARD.format(params=params, n_synth=n_synth, device=args.device, step=step, stages=stages,
-                                               sampling=sampling_note(args.cfg_scale, trained_cfg, args.cfg_t_max),
+                                               sampling=sampling_note(args.cfg_scale, trained_cfg, args.cfg_t_max, pipe.config.diffusion.x0_lowpass,
+                                                                      pipe.config.diffusion.x0_lowpass_t_min),
                                                commands=args.commands.strip(),
                                                how=args.how or f"Reproduce everything with `make model` (about {args.hours} h on 2 CPU cores), which runs:"))
     size = (out / 'model.safetensors').stat().st_size / 2 ** 20

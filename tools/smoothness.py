@@ -36,12 +36,13 @@ def real_p99() -> float:
     return float(torch.quantile(torch.cat([velocity_jumps(j).flatten() for j in joints if j.shape[1] > 3]), 0.99))
 
 
-def smoothness(model: str, p99: float, seeds: int = 4, steps: int = 20, scheduler: str = 'dpmsolver++') -> pd.DataFrame:
+def smoothness(model: str, p99: float, seeds: int = 4, steps: int = 20, scheduler: str = 'dpmsolver++',
+               x0_lowpass: float | None = None) -> pd.DataFrame:
     "Per prompt: share of frames above `p99` and mean jerk, averaged over `seeds` seeds."
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else model)
     share, jerk = [], []
     for seed in range(seeds):
-        out = pipe(PROMPTS, frames=196, steps=steps, scheduler=scheduler, seed=seed)
+        out = pipe(PROMPTS, frames=196, steps=steps, scheduler=scheduler, x0_lowpass=x0_lowpass, seed=seed)
         j = torch.from_numpy(out.joints).float()
         share.append((velocity_jumps(j) > p99).double().mean(1).numpy())
         cfg = PhysicalMetricsConfig(fps=pipe.spec.fps)
@@ -53,11 +54,11 @@ def smoothness(model: str, p99: float, seeds: int = 4, steps: int = 20, schedule
 def main(argv=None):
     args = compare_parser(__doc__, seeds=4, json_help='also write the table here').parse_args(argv)
     p99 = real_p99()
-    tab = pd.concat([smoothness(m, p99, args.seeds, args.steps, args.scheduler) for m in args.models], ignore_index=True)
+    tab = pd.concat([smoothness(m, p99, args.seeds, args.steps, args.scheduler, args.x0_lowpass) for m in args.models], ignore_index=True)
     print(f"real motions' 99th-percentile velocity jump: {p99:.2f} m/s ({args.scheduler} {args.steps} steps, {args.seeds} seeds, 196 frames)")
     print(tab.round(3).to_string(index=False))
     print(tab.groupby('model', sort=False)[['share above real p99', 'jerk (m/s^3)']].mean().round(3).to_string())
-    if args.json: args.json.write_text(json.dumps({'real_p99': p99, 'seeds': args.seeds, 'scheduler': args.scheduler, 'steps': args.steps, 'rows': tab.to_dict('records')}, indent=1))
+    if args.json: args.json.write_text(json.dumps({'real_p99': p99, 'seeds': args.seeds, 'scheduler': args.scheduler, 'steps': args.steps, 'x0_lowpass': args.x0_lowpass, 'rows': tab.to_dict('records')}, indent=1))
 
 
 if __name__ == '__main__':
