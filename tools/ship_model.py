@@ -61,7 +61,7 @@ def sampling_note(cfg_scale, trained_cfg, cfg_t_max=None, x0_lowpass=None, x0_lo
                  f"pass `cfg_t_max=999` to guide every step.\n")
     if x0_lowpass:
         note += (f"The x0 estimates at timesteps t >= {x0_lowpass_t_min} are low-passed over frames by a Gaussian of std {x0_lowpass:g} "
-                 f"frames (`diffusion.x0_lowpass`, `diffusion.x0_lowpass_t_min`): chosen on the validation split, where it halved "
+                 f"frame{'' if x0_lowpass == 1 else 's'} (`diffusion.x0_lowpass`, `diffusion.x0_lowpass_t_min`): chosen on the validation split, where it halved "
                  f"the jitter; pass `x0_lowpass=0` to turn it off.\n")
     return note
 
