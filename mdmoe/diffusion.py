@@ -73,8 +73,10 @@ class DiffusionConfig:
         if self.cfg_t_max is not None and not (isinstance(self.cfg_t_max, int) and 0 <= self.cfg_t_max < self.n_train_steps):
             bad(f"cfg_t_max={self.cfg_t_max!r} must be None or an int timestep in [0, {self.n_train_steps - 1}]")
         _check_lowpass(self.x0_lowpass, 'DiffusionConfig: x0_lowpass')
-        if not (isinstance(self.x0_lowpass_t_min, int) and 0 <= self.x0_lowpass_t_min < self.n_train_steps):
-            bad(f"x0_lowpass_t_min={self.x0_lowpass_t_min!r} must be an int timestep in [0, {self.n_train_steps - 1}]")
+        t_min = self.x0_lowpass_t_min
+        if isinstance(t_min, bool) or not isinstance(t_min, int) or t_min < 0: bad(f"x0_lowpass_t_min={t_min!r} must be an int timestep >= 0")
+        if self.x0_lowpass and t_min >= self.n_train_steps:
+            bad(f"x0_lowpass_t_min={t_min} >= n_train_steps={self.n_train_steps}: the low-pass would never act; use a timestep in [0, {self.n_train_steps - 1}]")
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -509,6 +511,9 @@ def sample(model: GuidedModel,
     cfg = model.config
     x0_lowpass = cfg.x0_lowpass if x0_lowpass is None else x0_lowpass
     _check_lowpass(x0_lowpass)
+    if x0_lowpass and cfg.x0_lowpass_t_min >= cfg.n_train_steps:
+        raise ValueError(f"x0_lowpass={x0_lowpass} with the model's x0_lowpass_t_min={cfg.x0_lowpass_t_min} >= n_train_steps={cfg.n_train_steps}: "
+                         "the low-pass would never act; set DiffusionConfig.x0_lowpass_t_min below n_train_steps")
     device, dtype = model.alphas_cumprod.device, next(model.parameters()).dtype
     b = len(cond)
     lengths = _as_lengths(lengths, b).to(device)
