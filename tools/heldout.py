@@ -2,13 +2,13 @@
 "Prompts it was not trained on".
 
 Each model generates 6-second motions for the 14 prompts of `mdmoe.synth.NEW_PHRASINGS` (one per action family,
-phrased outside the built-in caption grammar) with `--seeds` seeds, with its own default guidance (DPM-Solver++ 20
-unless `--scheduler` / `--steps` / `--cfg-scale` say otherwise). A generation hits when `extract_attributes` finds
+phrased outside the built-in caption grammar) with `--seeds` seeds, with its own default guidance and low-pass
+(DPM-Solver++ 20 unless `--scheduler` / `--steps` / `--cfg-scale` / `--x0-lowpass` say otherwise). A generation hits when `extract_attributes` finds
 the named action among its segments. Printed per model: hits of all generations, and per action the hits of
 `--seeds`. With the defaults the shipped model reads 38 of 70, and 41 with `--cfg-scale 2.5 --x0-lowpass 0` (the
 previous defaults), as in the tutorial.
 
-    python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--seeds 5] [--cfg-scale 5] [--json OUT]
+    python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--seeds 5] [--cfg-scale 5] [--x0-lowpass 0] [--json OUT]
 """
 from __future__ import annotations
 import json
