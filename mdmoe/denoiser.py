@@ -53,6 +53,7 @@ class DenoiserConfig:
     dense_ff_matched: bool = False  # dense d_ff = (top_k + shared) * moe.d_ff: equal active params per token
     cond_routing: bool = False  # the router also sees the timestep embedding (moe.d_cond = d_model)
     freq_base: float = 10_000.  # base of the sinusoidal timestep / position frequencies
+    text_pooled: bool = False  # also condition adaLN on the caption's pooled sentence embedding (added to the timestep embedding)
 
     def __post_init__(self):
         def bad(msg): raise ValueError(f"DenoiserConfig: {msg}")
@@ -298,6 +299,10 @@ class Denoiser(nn.Module):
         self.time_mod = nn.Sequential(nn.SiLU(), nn.Linear(d, N_MOD * d))
         self.text_proj = nn.Sequential(nn.LayerNorm(cfg.d_text), nn.Linear(cfg.d_text, d))
         self.null_text = embedding_table(d)
+        # pooled sentence embedding -> timestep-embedding space; zero-initialised, bias-free: the null condition
+        # (pooled = 0) adds exactly nothing, and a model fine-tuned with this path added starts as its initial weights
+        self.text_pool = nn.Sequential(nn.LayerNorm(cfg.d_text, elementwise_affine=False), nn.Linear(cfg.d_text, d, bias=False)) if cfg.text_pooled else None
+        if self.text_pool is not None: nn.init.zeros_(self.text_pool[1].weight)
         self.blocks = nn.ModuleList(DenoiserBlock(cfg, cfg.uses_moe(i)) for i in range(cfg.n_layers))
         n_skips = cfg.n_layers // 2 - 1 if cfg.multiscale else 0
         self.skips = nn.ModuleList(nn.Linear(2 * d, d) for _ in range(n_skips))
@@ -307,7 +312,7 @@ class Denoiser(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def _check(self, x_t, t, text, text_mask, mask):
+    def _check(self, x_t, t, text, text_mask, mask, pooled=None):
         "Raise a `ValueError` naming the offending input when shapes disagree with the config."
         cfg, (b, n_frames, f) = self.config, x_t.shape
         if n_frames < 1: raise ValueError(f"x_t has shape {tuple(x_t.shape)}: need at least one frame")
@@ -320,6 +325,10 @@ class Denoiser(nn.Module):
             raise ValueError(f"text_mask has shape {tuple(text_mask.shape)}, expected {tuple(text.shape[:2])}")
         if mask is not None and mask.shape != (b, n_frames):
             raise ValueError(f"mask has shape {tuple(mask.shape)}, expected ({b}, {n_frames})")
+        if cfg.text_pooled and pooled is None:
+            raise ValueError("this denoiser conditions on pooled text (config.text_pooled=True): pass pooled=(b, d_text), zeros for the null condition")
+        if pooled is not None and pooled.shape != (b, cfg.d_text):
+            raise ValueError(f"pooled has shape {tuple(pooled.shape)}, expected ({b}, d_text={cfg.d_text})")
         for name, m in (('mask', mask), ('text_mask', text_mask)):
             if m is not None and m.dtype != torch.bool:
                 raise TypeError(f"{name} has dtype {m.dtype}; pass a bool mask (True = real), e.g. `{name}.bool()`")
@@ -329,9 +338,10 @@ class Denoiser(nn.Module):
                 text: torch.Tensor, # (b,n,d_text) text token states
                 text_mask: torch.Tensor | None = None, # (b,n) bool, True = real token; all False = unconditional
                 mask: torch.Tensor | None = None, # (b,t) bool, True = real frame; None = all real
+                pooled: torch.Tensor | None = None, # (b,d_text) pooled sentence embeddings (zeros = null); used when config.text_pooled
                ) -> DenoiserOutput:
         t = torch.as_tensor(t, device=x_t.device)
-        self._check(x_t, t, text, text_mask, mask)
+        self._check(x_t, t, text, text_mask, mask, pooled)
         b, n_frames, _ = x_t.shape
         if mask is None: mask = torch.ones(b, n_frames, dtype=torch.bool, device=x_t.device)
         if text_mask is None: text_mask = torch.ones(text.shape[:2], dtype=torch.bool, device=x_t.device)
@@ -340,6 +350,7 @@ class Denoiser(nn.Module):
                sinusoidal_embedding(torch.arange(n_frames, device=h.device), h.shape[-1], self.config.freq_base))
         h = h + pos.to(h.dtype)
         temb = self.time(t.expand(b))
+        if self.text_pool is not None: temb = temb + self.text_pool(pooled.to(h.dtype))
         mod = rearrange(self.time_mod(temb), 'b (k d) -> b k d', k=N_MOD)
         ctx = torch.cat([self.null_text.expand(b, 1, -1), self.text_proj(text)], 1)  # (b,1+n,d)
         ctx_mask = torch.cat([text_mask.new_ones(b, 1), text_mask], 1)

@@ -23,10 +23,10 @@ from .denoiser import DenoiserOutput, downsample
 # %% auto #0
 __all__ = ['SCHEDULES', 'PREDICTIONS', 'TIMESTEP_SAMPLERS', 'SCHEDULERS', 'DiffusionConfig', 'diffusion_schedule',
            'convert_prediction', 'q_sample', 'training_target', 'Conditioning', 'drop_conditioning', 'drop_tokens',
-           'GuidedModel', 'upsample_linear', 'TimestepSampler', 'LossAwareSampler', 'make_timestep_sampler',
-           'DiffusionLoss', 'diffusion_loss', 'make_scheduler', 'InpaintSpec', 'joint_feature_mask', 'sample',
-           'lowpass_x0', 'seconds_to_frames', 'window_starts', 'LongSample', 'smoothstep', 'sample_long',
-           'velocity_jumps', 'seam_stats']
+           'hide_tokens', 'GuidedModel', 'upsample_linear', 'TimestepSampler', 'LossAwareSampler',
+           'make_timestep_sampler', 'DiffusionLoss', 'diffusion_loss', 'make_scheduler', 'InpaintSpec',
+           'joint_feature_mask', 'sample', 'lowpass_x0', 'seconds_to_frames', 'window_starts', 'LongSample',
+           'smoothstep', 'sample_long', 'velocity_jumps', 'seam_stats']
 
 # %% ../nbs/07_diffusion.ipynb #373a4740
 SCHEDULES = {'cosine': 'squaredcos_cap_v2', 'linear': 'linear', 'scaled_linear': 'scaled_linear'}  # ours -> diffusers' beta_schedule
@@ -47,6 +47,7 @@ class DiffusionConfig:
     prediction: str = 'x0'  # what the denoiser outputs: 'x0' (MDM; the geometric losses need it) | 'eps' | 'v'
     cond_drop_prob: float = 0.1  # chance per training sample that the text is replaced by the null condition (CFG)
     token_drop_prob: float = 0.  # chance per text token (prompt tokens included) of being hidden from the denoiser in training (word dropout)
+    pooled_only_prob: float = 0.  # chance per conditioned training sample that only its pooled text conditions it (tokens hidden; needs model.text_pooled)
     cfg_scale: float = 7.5  # default guidance scale s: out = uncond + s (cond - uncond); 1 = conditional only
     cfg_t_max: int | None = None  # guidance interval: guide only at timesteps t <= cfg_t_max, conditional above; None = every step
     timestep_sampler: str = 'uniform'  # 'uniform' | 'loss_aware' (importance sampling, Improved DDPM Sec. 3.3)
@@ -67,7 +68,7 @@ class DiffusionConfig:
         if self.timestep_sampler not in TIMESTEP_SAMPLERS: bad(f"timestep_sampler={self.timestep_sampler!r}; use one of {TIMESTEP_SAMPLERS}")
         for k in ('n_train_steps', 'loss_history', 'steps'):
             if getattr(self, k) < 1: bad(f"{k}={getattr(self, k)} must be >= 1")
-        for k in ('cond_drop_prob', 'token_drop_prob', 'loss_uniform_prob', 'coarse_prob', 'coarse_fraction'):
+        for k in ('cond_drop_prob', 'token_drop_prob', 'pooled_only_prob', 'loss_uniform_prob', 'coarse_prob', 'coarse_fraction'):
             if not 0 <= getattr(self, k) <= 1: bad(f"{k}={getattr(self, k)} must be in [0, 1]")
         if not 0 < self.beta_start < self.beta_end < 1: bad(f"need 0 < beta_start < beta_end < 1, got {self.beta_start}, {self.beta_end}")
         if self.cfg_t_max is not None and not (isinstance(self.cfg_t_max, int) and 0 <= self.cfg_t_max < self.n_train_steps):
@@ -140,9 +141,10 @@ def training_target(x0: torch.Tensor, # (b,t,f) clean features
 # %% ../nbs/07_diffusion.ipynb #a542bb56
 @dataclass
 class Conditioning:
-    "Text conditioning of a batch; a row whose mask is all False is the unconditional (null) input."
+    "Text conditioning of a batch; a row whose mask is all False (and pooled embedding zero) is the unconditional (null) input."
     text: torch.Tensor  # (b,n,d) text token states (from `TextEncoder`, or any (b,n,d) tensor)
     text_mask: torch.Tensor  # (b,n) bool, True = real token
+    pooled: torch.Tensor | None = None  # (b,d) pooled sentence embeddings (`TextEncoding.pooled`), zero for null rows; None = not given
 
     def __post_init__(self):
         if self.text.dim() != 3: raise ValueError(f"Conditioning.text must be (b,n,d), got shape {tuple(self.text.shape)}")
@@ -150,21 +152,33 @@ class Conditioning:
             raise ValueError(f"Conditioning.text_mask has shape {tuple(self.text_mask.shape)}, expected {tuple(self.text.shape[:2])}")
         if self.text_mask.dtype != torch.bool:
             raise TypeError(f"Conditioning.text_mask has dtype {self.text_mask.dtype}; pass a bool mask (True = real token)")
+        if self.pooled is not None and self.pooled.shape != (self.text.shape[0], self.text.shape[2]):
+            raise ValueError(f"Conditioning.pooled has shape {tuple(self.pooled.shape)}, expected {(self.text.shape[0], self.text.shape[2])}")
 
     def __len__(self) -> int: return self.text.shape[0]
 
     @classmethod
     def from_encoding(cls, enc) -> Conditioning:
-        "From a `mdmoe.text.TextEncoding` (its token states and mask)."
-        return cls(enc.tokens, enc.mask)
+        "From a `mdmoe.text.TextEncoding` (its token states, mask and pooled embedding)."
+        return cls(enc.tokens, enc.mask, enc.pooled)
 
-    def to(self, device) -> Conditioning: return Conditioning(self.text.to(device), self.text_mask.to(device))
+    def _map(self, f_text, f_mask, f_pooled=None) -> Conditioning:
+        "The same fields transformed (`f_pooled` defaults to `f_text`); a missing pooled embedding stays missing."
+        f_pooled = f_pooled or f_text
+        return Conditioning(f_text(self.text), f_mask(self.text_mask), None if self.pooled is None else f_pooled(self.pooled))
+
+    def to(self, device) -> Conditioning: return self._map(lambda x: x.to(device), lambda m: m.to(device))
+
+    def select(self, idx) -> Conditioning:
+        "The rows `idx` (an index array, slice or bool mask over the batch)."
+        return self._map(lambda x: x[idx], lambda m: m[idx])
 
     def drop(self, drop: torch.Tensor, # (b,) bool, True = replace this sample's text by the null condition
             ) -> Conditioning:
-        "Per-sample conditioning dropout: dropped rows get zero text and an all-False mask."
+        "Per-sample conditioning dropout: dropped rows get zero text, an all-False mask and a zero pooled embedding."
         drop = drop.to(self.text.device)
-        return Conditioning(self.text.masked_fill(drop[:, None, None], 0.), self.text_mask & ~drop[:, None])
+        return self._map(lambda x: x.masked_fill(drop[:, None, None], 0.), lambda m: m & ~drop[:, None],
+                         lambda p: p.masked_fill(drop[:, None], 0.))
 
     def null(self) -> Conditioning:
         "The unconditional input for every sample."
@@ -176,11 +190,13 @@ class Conditioning:
         def pad(c): return (nn.functional.pad(c.text, (0, 0, 0, n - c.text.shape[1])),
                             nn.functional.pad(c.text_mask, (0, n - c.text.shape[1]), value=False))
         (a, am), (b, bm) = pad(self), pad(other)
-        return Conditioning(torch.cat([a, b]), torch.cat([am, bm]))
+        if (self.pooled is None) != (other.pooled is None):
+            raise ValueError("Conditioning.cat: one side has a pooled embedding and the other not; build both the same way")
+        return Conditioning(torch.cat([a, b]), torch.cat([am, bm]), None if self.pooled is None else torch.cat([self.pooled, other.pooled]))
 
     def repeat(self, k: int) -> Conditioning:
         "Each sample `k` times in a row (b*k samples): several generations per text."
-        return Conditioning(self.text.repeat_interleave(k, 0), self.text_mask.repeat_interleave(k, 0))
+        return self._map(lambda x: x.repeat_interleave(k, 0), lambda m: m.repeat_interleave(k, 0))
 
 def drop_conditioning(cond: Conditioning,
                       p: float, # drop probability per sample (DiffusionConfig.cond_drop_prob)
@@ -198,7 +214,17 @@ def drop_tokens(cond: Conditioning,
     kept = cond.text_mask & (_uniform(cond.text_mask.shape, generator).to(cond.text.device) >= p)
     emptied = cond.text_mask.any(1) & ~kept.any(1)  # all of a caption drawn: keep it whole (the null condition is cond_drop_prob's)
     kept = torch.where(emptied[:, None], cond.text_mask, kept)
-    return Conditioning(cond.text.masked_fill(~kept[..., None], 0.), kept)
+    return Conditioning(cond.text.masked_fill(~kept[..., None], 0.), kept, cond.pooled)
+
+def hide_tokens(cond: Conditioning,
+                p: float, # chance per conditioned row (DiffusionConfig.pooled_only_prob)
+                generator: torch.Generator | None = None,
+               ) -> Conditioning:
+    "Pooled-only training: hide all the token states of each conditioned row with probability `p`, keeping its pooled embedding."
+    if p == 0: return cond
+    if cond.pooled is None: raise ValueError("pooled_only_prob > 0 needs pooled text embeddings (Conditioning.pooled), and a denoiser with text_pooled=True")
+    hide = (_uniform(len(cond), generator) < p).to(cond.text.device) & cond.text_mask.any(1)  # null rows stay null
+    return Conditioning(cond.text.masked_fill(hide[:, None, None], 0.), cond.text_mask & ~hide[:, None], cond.pooled)
 
 def _uniform(n: int | tuple, generator: torch.Generator | None) -> torch.Tensor:
     "U(0,1) draws of shape `n` on the generator's device (CPU without one)."
@@ -249,7 +275,8 @@ class GuidedModel(nn.Module):
                 cond: Conditioning,
                 mask: torch.Tensor | None = None, # (b,t) bool, True = real frame
                ) -> DenoiserOutput: # `.out` is the prediction of kind `config.prediction`
-        return self.denoiser(x_t, t, cond.text, cond.text_mask, mask)
+        pooled = {} if cond.pooled is None else {'pooled': cond.pooled}  # any denoiser with the (x_t, t, text, text_mask, mask) signature works without it
+        return self.denoiser(x_t, t, cond.text, cond.text_mask, mask, **pooled)
 
     def guided(self, x_t: torch.Tensor, # (b,t,f)
                t: torch.Tensor, # (b,)
@@ -395,7 +422,8 @@ def diffusion_loss(model: GuidedModel,
     noise = randn_tensor(x0.shape, generator=generator, device=x0.device, dtype=x0.dtype) * mask[..., None]
     ab = model.alpha_bar(t)
     x_t = q_sample(x0, noise, ab)
-    cond = drop_tokens(drop_conditioning(cond, cfg.cond_drop_prob, generator), cfg.token_drop_prob, generator)
+    cond = drop_conditioning(cond, cfg.cond_drop_prob, generator)
+    cond = drop_tokens(hide_tokens(cond, cfg.pooled_only_prob, generator), cfg.token_drop_prob, generator)
     r = model(x_t, t, cond, mask)
     target = training_target(x0, noise, ab, cfg.prediction)
     m = mask[..., None].to(x0.dtype)

@@ -162,7 +162,7 @@ class MotionPipeline:
                     feats[idx, :x.shape[1]] = x.float().cpu().numpy()
                 else:
                     sel = np.flatnonzero(lengths[idx] == ln)
-                    sub = type(cond)(cond.text[sel], cond.text_mask[sel])
+                    sub = cond.select(torch.as_tensor(sel))
                     x = (sample(self.model.guided, sub, torch.full((len(sel),), int(ln)), **kw) if ln <= window
                          else sample_long(self.model.guided, sub, int(ln), window=window, **kw).motion)
                     feats[s + sel, :int(ln)] = x.float().cpu().numpy()

@@ -37,15 +37,15 @@ from .losses import LossConfig, MotionLosses, StandardizedEncoder
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION', 'CKPT_FORMAT', 'MODEL_FILE', 'EMA_FILE', 'CONFIG_FILE', 'STATE_FILE',
-           'MANIFEST_FILE', 'LATEST_FILE', 'RESUME_FREE_KEYS', 'TEXT_CACHE_FILE', 'ConfigError', 'DataConfig',
-           'TrainConfig', 'config_from_dict', 'flatten_config', 'text_width', 'ExperimentConfig', 'parse_overrides',
-           'warmup_cosine', 'EMA', 'EpochBatchSampler', 'CheckpointError', 'rank_file', 'file_sha256', 'tensors_sha256',
-           'rng_state', 'set_rng_state', 'checkpoint_root', 'checkpoint_name', 'save_checkpoint', 'list_checkpoints',
-           'latest_checkpoint', 'verify_checkpoint', 'load_tensors', 'load_state', 'read_checkpoint',
-           'MotionDiffusionModel', 'StepOutput', 'Objective', 'perceptual_encoder', 'make_objective', 'training_losses',
-           'MetricWindow', 'CsvLog', 'read_log', 'plot_log', 'check_resume_config', 'dataset_captions',
-           'precompute_text', 'warm_up', 'make_accelerator', 'train', 'reduced_means', 'check_replicas',
-           'evaluate_loss', 'initial_weights', 'load_model', 'main']
+           'MANIFEST_FILE', 'LATEST_FILE', 'RESUME_FREE_KEYS', 'TEXT_CACHE_FILE', 'ZERO_INIT_PATHS', 'ConfigError',
+           'DataConfig', 'TrainConfig', 'config_from_dict', 'flatten_config', 'text_width', 'ExperimentConfig',
+           'parse_overrides', 'warmup_cosine', 'EMA', 'EpochBatchSampler', 'CheckpointError', 'rank_file',
+           'file_sha256', 'tensors_sha256', 'rng_state', 'set_rng_state', 'checkpoint_root', 'checkpoint_name',
+           'save_checkpoint', 'list_checkpoints', 'latest_checkpoint', 'verify_checkpoint', 'load_tensors',
+           'load_state', 'read_checkpoint', 'MotionDiffusionModel', 'StepOutput', 'Objective', 'perceptual_encoder',
+           'make_objective', 'training_losses', 'MetricWindow', 'CsvLog', 'read_log', 'plot_log', 'check_resume_config',
+           'dataset_captions', 'precompute_text', 'warm_up', 'make_accelerator', 'train', 'reduced_means',
+           'check_replicas', 'evaluate_loss', 'initial_weights', 'load_model', 'main']
 
 # %% ../nbs/11_train.ipynb #6d9e465d
 SCHEMA_VERSION = 1
@@ -252,6 +252,9 @@ class ExperimentConfig:
             raise ConfigError(f"diffusion.timestep_sampler='loss_aware' makes the diffusion term the importance-weighted simple loss of "
                               f"diffusion.prediction={self.diffusion.prediction!r}; it needs loss.snr_mode='none' (got {self.loss.snr_mode!r}) "
                               f"and loss.prediction={self.diffusion.prediction!r} (got {self.loss.prediction!r})")
+        if self.diffusion.pooled_only_prob > 0 and not self.model.text_pooled:
+            raise ConfigError(f"diffusion.pooled_only_prob={self.diffusion.pooled_only_prob} trains the pooled-text path, "
+                              f"but the model has none: set model.text_pooled=true")
 
     def to_dict(self) -> dict:
         "Plain nested dict, `schema_version` first."
@@ -608,9 +611,11 @@ class MotionDiffusionModel(nn.Module):
         sd = self.state_dict()
         return {k.removeprefix('guided.'): v for k, v in sd.items() if self.frozen_prefix is None or not k.startswith(self.frozen_prefix)}
 
-    def load_trainable_state_dict(self, sd: Mapping[str, Tensor], source: str = 'the checkpoint'):
-        "Load `trainable_state_dict` output; missing or unexpected names raise `CheckpointError`."
-        want = set(self.trainable_state_dict())
+    def load_trainable_state_dict(self, sd: Mapping[str, Tensor], source: str = 'the checkpoint',
+                                  may_lack: tuple[str, ...] = (), # name prefixes that may be missing: they keep their initial values
+                                 ):
+        "Load `trainable_state_dict` output; missing (outside `may_lack`) or unexpected names raise `CheckpointError`."
+        want = {k for k in self.trainable_state_dict() if not (k not in sd and k.startswith(may_lack))} if may_lack else set(self.trainable_state_dict())
         if missing := sorted(want - set(sd)): raise CheckpointError(f"{source} lacks {len(missing)} weights, e.g. {missing[:3]}; it was made for another model config")
         if extra := sorted(set(sd) - want): raise CheckpointError(f"{source} has {len(extra)} weights this model does not, e.g. {extra[:3]}")
         full = {('guided.' + k if k.startswith('denoiser.') else k): v for k, v in sd.items()}
@@ -876,7 +881,7 @@ def train(config: ExperimentConfig,
                    EpochBatchSampler(len(val), max(1, min(tc.batch_size, len(val) // world)), tc.seed, rank, world, shuffle=False))
     model = MotionDiffusionModel(config)
     if ckpt is not None: model.load_trainable_state_dict(ckpt['model'], str(ckpt['folder'] / MODEL_FILE))
-    elif tc.init_from: model.load_trainable_state_dict(initial_weights(tc.init_from), f'train.init_from={tc.init_from!r}')
+    elif tc.init_from: model.load_trainable_state_dict(initial_weights(tc.init_from), f'train.init_from={tc.init_from!r}', ZERO_INIT_PATHS)
     model.to(device)
     if model.text_encoder.cache is not None:
         precompute_text(model.text_encoder, dataset_captions(*[d for d in (ds, val) if d is not None]), tc.text_batch_size,
@@ -1009,6 +1014,8 @@ def evaluate_loss(model, loader, objective: Objective, ema: EMA, n_batches: int,
     return {k.replace('loss/', 'val/'): v for k, v in reduced_means(window, acc).items()}
 
 # %% ../nbs/11_train.ipynb #fbed3783
+ZERO_INIT_PATHS = ('denoiser.text_pool.',)  # paths whose initial output is exactly zero: a fine-tune may add them to weights trained without
+
 def initial_weights(path, # a run or checkpoint folder (its EMA weights), a pretrained folder, or 'shipped'
                    ) -> dict[str, Tensor]:
     "The fp32 weights a fine-tuning run (`train.init_from`) starts from; the optimizer, schedule and EMA start afresh."
