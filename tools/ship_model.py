@@ -37,8 +37,10 @@ Files: `config.json`, `model.safetensors`, `Mean.npy`/`Std.npy` (the training se
 `train_log.csv` (every logged loss term and routing statistic), `train_captions.txt.gz` (all training captions),
 `eval_report.json` (`mdmoe eval` on the built-in test split; `eval_report_cfgX.json`, where present, at guidance X;
 `eval_report_every_step.json`, where present, with guidance at every step; `eval_report_sde-dpmsolver++.json`, where
-present, with the stochastic sampler `sde-dpmsolver++`; `eval_protocol.json` and
-`eval_protocol_mm.json`, where present, the 20-replication protocol and multimodality over 100 x 30 (`make eval-protocol`)),
+present, with the stochastic sampler `sde-dpmsolver++`; `eval_report_no_lowpass.json`, where present, without the
+low-pass; `eval_protocol.json` and `eval_protocol_mm.json`, where present, the 20-replication protocol and
+multimodality over 100 x 30 (`make eval-protocol`); a `_cfg2.5_no_lowpass` suffix marks a file measured with the
+previous default sampling, guidance 2.5 at t <= 900 without the low-pass),
 `aits_cpu.json` and, where a GPU measured it, `aits_cuda.json` (`bench/aits.py`).
 
 {how}
