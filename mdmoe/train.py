@@ -615,7 +615,7 @@ class MotionDiffusionModel(nn.Module):
                                   may_lack: tuple[str, ...] = (), # name prefixes that may be missing: they keep their initial values
                                  ):
         "Load `trainable_state_dict` output; missing (outside `may_lack`) or unexpected names raise `CheckpointError`."
-        want = {k for k in self.trainable_state_dict() if not (k not in sd and k.startswith(may_lack))} if may_lack else set(self.trainable_state_dict())
+        want = {k for k in self.trainable_state_dict() if k in sd or not k.startswith(may_lack)}  # startswith(()) is False
         if missing := sorted(want - set(sd)): raise CheckpointError(f"{source} lacks {len(missing)} weights, e.g. {missing[:3]}; it was made for another model config")
         if extra := sorted(set(sd) - want): raise CheckpointError(f"{source} has {len(extra)} weights this model does not, e.g. {extra[:3]}")
         full = {('guided.' + k if k.startswith('denoiser.') else k): v for k, v in sd.items()}
