@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, asdict, fields, replace
 from typing import NamedTuple, Sequence
 import numpy as np
 import torch
@@ -224,7 +224,7 @@ def hide_tokens(cond: Conditioning,
     if p == 0: return cond
     if cond.pooled is None: raise ValueError("pooled_only_prob > 0 needs pooled text embeddings (Conditioning.pooled), and a denoiser with text_pooled=True")
     hide = (_uniform(len(cond), generator) < p).to(cond.text.device) & cond.text_mask.any(1)  # null rows stay null
-    return Conditioning(cond.text.masked_fill(hide[:, None, None], 0.), cond.text_mask & ~hide[:, None], cond.pooled)
+    return replace(cond.drop(hide), pooled=cond.pooled)  # the null condition's tokens, this caption's pooled embedding
 
 def _uniform(n: int | tuple, generator: torch.Generator | None) -> torch.Tensor:
     "U(0,1) draws of shape `n` on the generator's device (CPU without one)."
