@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'DEVICE_HELP', 'LP_HELP', 'DEMO_PROMPTS', 'resolve_device', 'data_synth', 'data_mocap',
-           'data_builtin', 'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo', 'eval_cmd',
+__all__ = ['app', 'data_app', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'DEMO_PROMPTS', 'resolve_device', 'data_synth',
+           'data_mocap', 'data_builtin', 'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo', 'eval_cmd',
            'train_evaluator_cmd']
 
 # %% ../nbs/14_cli.ipynb #a7a05b41
@@ -120,6 +120,8 @@ def slugify(text: str, max_len: int = 60) -> str:
     s = re.sub(r'[^a-z0-9]+', '_', text.lower()).strip('_')[:max_len].strip('_')
     return s or 'motion'
 
+CANDIDATES_HELP = "best of this many per caption: generate them all and keep the one the shipped evaluator matches best (1: plain sampling)"
+
 @app.command("generate")
 @_user_errors
 def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
@@ -133,6 +135,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              x0_lowpass: float = typer.Option(None, help=LP_HELP),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
              bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
+             candidates: int = typer.Option(1, help=CANDIDATES_HELP),
              device: str = typer.Option("auto", help=DEVICE_HELP)):
     "Generate motion from text and write joints, an HTML animation and optionally BVH."
     import numpy as np
@@ -140,7 +143,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
     from mdmoe.viz import save_html
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
-               x0_lowpass=x0_lowpass, seed=seed)
+               x0_lowpass=x0_lowpass, seed=seed, candidates=candidates)
     out.mkdir(parents=True, exist_ok=True)
     for i, caption in enumerate(res.texts):
         slug, joints = slugify(caption), res.motion(i)
@@ -167,6 +170,7 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
          steps: int = typer.Option(20, help="sampler steps"),
          seed: int = typer.Option(0, help="random seed"),
          model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
+         candidates: int = typer.Option(1, help=CANDIDATES_HELP),
          device: str = typer.Option("auto", help=DEVICE_HELP)):
     "Generate motion for a few prompts with the shipped model, offline, into one HTML gallery."
     import time
@@ -176,11 +180,12 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
     prompts = list(prompt) if prompt else list(DEMO_PROMPTS)
     t0 = time.time()
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
-    res = pipe(prompts, seconds=seconds, steps=steps, seed=seed)
+    res = pipe(prompts, seconds=seconds, steps=steps, seed=seed, candidates=candidates)
     out.mkdir(parents=True, exist_ok=True)
     for i, caption in enumerate(res.texts): np.save(out / f'{slugify(caption)}.npy', res.motion(i))
     page = gallery_html([res.motion(i) for i in range(len(res))], res.texts, out / 'gallery.html', cols=3, fps=res.fps)
-    typer.echo(f"generated {len(res)} motions ({seconds:g} s each, {steps} steps) in {time.time() - t0:.1f} s; joints in {out}/*.npy")
+    best = f", best of {candidates}" if candidates > 1 else ""
+    typer.echo(f"generated {len(res)} motions ({seconds:g} s each, {steps} steps{best}) in {time.time() - t0:.1f} s; joints in {out}/*.npy")
     typer.echo(f"gallery: {page}")
 
 @app.command("eval")

@@ -28,9 +28,14 @@ __all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'packaged_mod
 # %% ../nbs/12_pipeline.ipynb #de87d35f
 CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE = 'config.json', 'model.safetensors', 'Mean.npy', 'Std.npy'
 
+def _package_dir() -> Path:
+    "The installed `mdmoe` package folder (also right when this code runs in its notebook, which has no `__file__`)."
+    import mdmoe
+    return Path(mdmoe.__file__).parent
+
 def packaged_model_dir() -> Path:
     "Folder of the model shipped inside the installed package."
-    return Path(__file__).parent / 'assets' / 'model'
+    return _package_dir() / 'assets' / 'model'
 
 def _find_stats(folders: Sequence[Path]) -> tuple[np.ndarray, np.ndarray]:
     for f in folders:
@@ -47,6 +52,7 @@ class MotionOutput:
     texts: list[str]
     lengths: np.ndarray  # (b,) frames of each motion
     fps: float
+    match_distances: np.ndarray | None = None  # (b, candidates) scorer distance of each candidate to its caption; the kept one is the smallest (None: no reranking)
 
     def __len__(self): return len(self.texts)
 
@@ -140,15 +146,25 @@ class MotionPipeline:
                  scheduler: str = 'dpmsolver++',  # a name in `mdmoe.diffusion.SCHEDULERS` or a diffusers class name
                  seed: int | None = None,
                  batch_size: int = 32,
+                 candidates: int = 1,  # > 1: generate this many per caption and keep the one `scorer` matches best to it
+                 scorer=None,  # a `TextMotionEvaluator` that ranks the candidates; None: the shipped contrastive evaluator
                 ) -> MotionOutput:
-        "Generate one motion per caption."
+        "Generate one motion per caption (the best of `candidates`, when more than one)."
         texts = [texts] if isinstance(texts, str) else list(texts)
         if not texts: raise ValueError("texts is empty: give at least one caption")
         check_texts(texts)
         if not isinstance(steps, int) or steps < 1: raise ValueError(f"steps={steps!r} must be a positive integer")
         if isinstance(scheduler, str) and scheduler not in SCHEDULERS and not scheduler[:1].isupper():
             raise ValueError(f"unknown scheduler {scheduler!r}; use one of {sorted(SCHEDULERS)} or a diffusers scheduler class name")
+        if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
+            raise ValueError(f"candidates={candidates!r} must be a positive integer (1: no reranking)")
+        if scorer is not None and not isinstance(scorer, TextMotionEvaluator):
+            raise TypeError(f"scorer must be a mdmoe.evaluator.TextMotionEvaluator (encode_captions / encode_features), got {type(scorer).__name__}")
         lengths = self._lengths(len(texts), seconds, frames)
+        if candidates > 1:
+            kw = dict(steps=steps, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, scheduler=scheduler, seed=seed,
+                      batch_size=batch_size)
+            return self._best_of(texts, lengths, int(candidates), scorer or self.default_scorer(), kw)
         gen = torch.Generator(self.device).manual_seed(seed) if seed is not None else None
         window = self.spec.max_frames
         feats = np.zeros((len(texts), int(lengths.max()), self.spec.n_feats), np.float32)
@@ -170,6 +186,24 @@ class MotionPipeline:
         feats = denormalize(feats, self.mean, self.std) * mask[..., None]
         return MotionOutput(feats.astype(np.float32), texts, lengths, self.spec.fps)  # joints decoded when first read
 
+    def default_scorer(self) -> TextMotionEvaluator:
+        "The contrastive evaluator shipped with mdmoe, on this pipeline's device: reranking's default scorer (loaded once)."
+        if getattr(self, '_scorer', None) is None or self._scorer.device != self.device: self._scorer = default_evaluator(device=self.device)
+        return self._scorer
+
+    def _best_of(self, texts: list[str], lengths: np.ndarray, k: int, scorer: TextMotionEvaluator, kw: dict) -> MotionOutput:
+        "k candidates per caption (one sampler run over the repeated captions); keep the one nearest its caption in the scorer's space."
+        n_feats = getattr(getattr(scorer, 'config', None), 'n_feats', self.spec.n_feats)
+        if n_feats != self.spec.n_feats: raise ValueError(f"the scorer reads {n_feats} features, the model writes {self.spec.n_feats}")
+        many = self([t for t in texts for _ in range(k)], frames=np.repeat(lengths, k).tolist(), **kw)
+        bs = kw['batch_size']
+        motions = [f[:n] for f, n in zip(many.features, many.lengths)]
+        embed = lambda f, xs: torch.cat([f(xs[s:s + bs]).float().cpu() for s in range(0, len(xs), bs)])
+        text_emb = embed(scorer.encode_captions, texts).repeat_interleave(k, 0)
+        dist = (text_emb - embed(scorer.encode_features, motions)).norm(dim=-1).numpy().reshape(len(texts), k)
+        keep = np.arange(len(texts)) * k + dist.argmin(1)
+        return MotionOutput(many.features[keep], texts, lengths, self.spec.fps, match_distances=dist)
+
 # %% ../nbs/12_pipeline.ipynb #0b9baf11
 import pandas as pd
 from tqdm.auto import tqdm
@@ -180,7 +214,7 @@ from .synth import attribute_accuracy, accuracy_table
 
 def packaged_evaluator_dir() -> Path:
     "Folder of the contrastive evaluator shipped inside the installed package (trained on the built-in data)."
-    return Path(__file__).parent / 'assets' / 'evaluator'
+    return _package_dir() / 'assets' / 'evaluator'
 
 def default_evaluator(t2m_checkpoint=None,  # official text_mot_match/model/finest.tar; None: the shipped contrastive evaluator
                       glove_dir=None, mean=None, std=None,  # the official evaluator's GloVe folder and meta mean/std

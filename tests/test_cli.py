@@ -62,6 +62,10 @@ def test_train_then_generate(tmp_path):
         assert (tmp_path / "gen" / f"{slug}.html").stat().st_size > 0
         assert read_bvh(tmp_path / "gen" / f"{slug}.bvh").joints.shape[1:] == (22, 3)
     assert "someone_jumps.npy" in res.stdout
+    best = mdmoe("generate", "a person walks forward", "--model", run, "--seconds", 2, "--steps", 2, "--candidates", 3, "--out", tmp_path / "best")
+    assert np.load(tmp_path / "best" / "a_person_walks_forward.npy").shape == (40, 22, 3) and "a_person_walks_forward.npy" in best.stdout
+    bad = mdmoe("generate", "a person walks", "--model", run, "--candidates", 0, check=False)
+    assert bad.returncode == 1 and "candidates=0" in bad.stderr
     bad = mdmoe("generate", "", "--model", run, check=False)
     assert bad.returncode == 1 and "caption 0" in bad.stderr
 
@@ -88,8 +92,9 @@ def _tiny_run(tmp_path):
 def test_demo_and_eval_with_a_trained_run(tmp_path):
     """`mdmoe demo` writes a gallery of generated prompts; `mdmoe eval` prints the protocol table and writes a JSON report."""
     run, data = _tiny_run(tmp_path)
-    res = mdmoe("demo", "--model", run, "--out", tmp_path / "demo", "--steps", 2, "--seconds", 2, "--prompt", "a person walks", "--prompt", "someone jumps")
-    assert (tmp_path / "demo" / "gallery.html").stat().st_size > 0 and "generated 2 motions" in res.stdout
+    res = mdmoe("demo", "--model", run, "--out", tmp_path / "demo", "--steps", 2, "--seconds", 2, "--prompt", "a person walks", "--prompt", "someone jumps",
+                "--candidates", 2)
+    assert (tmp_path / "demo" / "gallery.html").stat().st_size > 0 and "generated 2 motions" in res.stdout and "best of 2" in res.stdout
     assert np.load(tmp_path / "demo" / "someone_jumps.npy").shape == (40, 22, 3)
     from mdmoe.pipeline import packaged_evaluator_dir
     if not packaged_evaluator_dir().is_dir(): pytest.skip("no evaluator shipped in this checkout")

@@ -15,3 +15,12 @@ def test_heldout_table(tmp_path, capsys):
     hits = res['hits']['shipped']
     assert len(hits) == len(NEW_PHRASINGS) and all(len(h) == 1 and isinstance(h[0], bool) for h in hits)
     assert f"of {len(NEW_PHRASINGS)} generations hit" in capsys.readouterr().out
+
+
+def test_heldout_best_of(tmp_path, capsys):
+    "--candidates reranks through the pipeline and is recorded in the JSON."
+    out = tmp_path / 'hits.json'
+    heldout.main(['shipped', '--seeds', '1', '--steps', '1', '--candidates', '2', '--json', str(out)])
+    res = json.loads(out.read_text())
+    assert res['candidates'] == 2 and len(res['hits']['shipped']) == len(NEW_PHRASINGS)
+    assert 'best of 2' in capsys.readouterr().out
