@@ -138,9 +138,9 @@ smoothness: setup
 # x 30 generations in each of 20 replications would take about 8 h on 2 CPU cores, so on the CPU it runs apart, in 2
 # replications; the two commands took 46-68 and 44 min there. On a GPU, `mdmoe eval shipped --data DIR --steps 10`
 # runs everything in one go.
-# The shipped eval_protocol.json has the current defaults; multimodality over 100 x 30 was only run with the previous
-# ones: eval_protocol_mm_cfg2.5_no_lowpass.json and eval_protocol_cfg2.5_no_lowpass.json are the output of
-# `make eval-protocol PROTOCOL_EXTRA="--cfg-scale 2.5 --x0-lowpass 0"`, renamed.
+# The shipped eval_protocol.json and eval_protocol_mm.json have the current defaults; eval_protocol_cfg2.5_no_lowpass.json
+# and eval_protocol_mm_cfg2.5_no_lowpass.json are the output of
+# `make eval-protocol PROTOCOL_EXTRA="--cfg-scale 2.5 --x0-lowpass 0"` (the previous defaults), renamed.
 PROTOCOL_EXTRA   ?=
 EVAL_PROTOCOL    = mdmoe eval shipped --data $(WORK)/builtin --replications 20 --steps 10 --mm-texts 0 $(PROTOCOL_EXTRA)
 EVAL_PROTOCOL_MM = mdmoe eval shipped --data $(WORK)/builtin --replications 2 --steps 10 $(PROTOCOL_EXTRA)
