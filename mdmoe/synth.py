@@ -20,9 +20,9 @@ from .skeleton import T2M, Skeleton, forward_kinematics
 from .data import Caption, MotionItem, pos_tag_caption, write_humanml3d_layout
 
 # %% auto #0
-__all__ = ['ACTIONS', 'NEW_PHRASINGS', 'SynthConfig', 'make_captions', 'SynthMotion', 'generate_motion', 'physical_stats',
-           'ExtractConfig', 'segment_actions', 'extract_attributes', 'attribute_accuracy', 'accuracy_table',
-           'build_synth_dataset']
+__all__ = ['ACTIONS', 'NEW_PHRASINGS', 'INDIRECT_PHRASINGS', 'SynthConfig', 'make_captions', 'SynthMotion', 'generate_motion',
+           'physical_stats', 'ExtractConfig', 'segment_actions', 'extract_attributes', 'attribute_accuracy',
+           'accuracy_table', 'build_synth_dataset']
 
 # %% ../nbs/03_synth.ipynb #7b711ee2
 def _rx(a):
@@ -1430,6 +1430,23 @@ NEW_PHRASINGS = (  # (prompt, the action family it names), phrased outside the c
     ("a person bounces on a single leg", 'hop'),
     ("a girl brings her palms together over and over, cheering", 'clap'),
     ("someone lifts both hands toward the sky", 'raise_arms'))
+
+# %% ../nbs/03_synth.ipynb #5835eed7
+INDIRECT_PHRASINGS = (  # (prompt, the action family it describes), each without the family's own words
+    ("a woman ambles down the path without hurry", 'walk'),
+    ("an athlete tears off flat out", 'run'),
+    ("the kid springs off the floor with feet together and comes down on the same spot", 'jump'),
+    ("somebody flaps a hand high to say hi", 'wave'),
+    ("a lifter sinks the hips low with bent knees and comes back up", 'squat'),
+    ("a soccer player strikes an imaginary ball", 'kick'),
+    ("a fighter shadowboxes with rapid blows", 'punch'),
+    ("a person reverses away from the table, still facing it", 'walk_backward'),
+    ("a butler inclines his torso politely", 'bow'),
+    ("somebody perches on a bench for a moment, then gets back up", 'sit_stand'),
+    ("the man moves crabwise toward his right", 'side_step'),
+    ("a child springs repeatedly using only the left leg", 'hop'),
+    ("a fan gives a round of applause", 'clap'),
+    ("someone reaches up high with both hands", 'raise_arms'))
 
 # %% ../nbs/03_synth.ipynb #77029944
 def _synth_item(args):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
 import heldout  # noqa: E402
-from mdmoe.synth import NEW_PHRASINGS  # noqa: E402
+from mdmoe.synth import INDIRECT_PHRASINGS, NEW_PHRASINGS  # noqa: E402
 
 
 def test_heldout_table(tmp_path, capsys):
@@ -24,3 +24,12 @@ def test_heldout_best_of(tmp_path, capsys):
     res = json.loads(out.read_text())
     assert res['candidates'] == 2 and len(res['hits']['shipped']) == len(NEW_PHRASINGS)
     assert 'best of 2' in capsys.readouterr().out
+
+
+def test_heldout_indirect(tmp_path, capsys):
+    "--prompts indirect runs the harder set and says so."
+    out = tmp_path / 'hits.json'
+    heldout.main(['shipped', '--prompts', 'indirect', '--seeds', '1', '--steps', '1', '--json', str(out)])
+    res = json.loads(out.read_text())
+    assert res['prompts'] == 'indirect' and res['actions'] == [a for _, a in INDIRECT_PHRASINGS]
+    assert f"indirect phrasings: {len(INDIRECT_PHRASINGS)} prompts" in capsys.readouterr().out

@@ -2,14 +2,15 @@
 "Prompts it was not trained on".
 
 Each model generates 6-second motions for the 14 prompts of `mdmoe.synth.NEW_PHRASINGS` (one per action family,
-phrased outside the built-in caption grammar) with `--seeds` seeds, with its own default guidance and low-pass
+phrased outside the built-in caption grammar; `--prompts indirect`: the harder `INDIRECT_PHRASINGS`, each action described
+without its own word) with `--seeds` seeds, with its own default guidance and low-pass
 (DPM-Solver++ 20 unless `--scheduler` / `--steps` / `--cfg-scale` / `--x0-lowpass` say otherwise). With `--candidates K`
 each generation is the best of K, reranked by the shipped contrastive evaluator (`MotionPipeline(..., candidates=K)`). A generation hits when `extract_attributes` finds
 the named action among its segments. Printed per model: hits of all generations, and per action the hits of
 `--seeds`. With the defaults the shipped model reads 38 of 70, and 41 with `--cfg-scale 2.5 --x0-lowpass 0` (the
 previous defaults), as in the tutorial.
 
-    python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--seeds 5] [--cfg-scale 5] [--x0-lowpass 0] [--candidates 4] [--json OUT]
+    python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--prompts new|indirect] [--seeds 5] [--cfg-scale 5] [--x0-lowpass 0] [--candidates 4] [--json OUT]
 """
 from __future__ import annotations
 import json
@@ -17,16 +18,19 @@ import json
 import pandas as pd
 
 from mdmoe.pipeline import MotionPipeline
-from mdmoe.synth import NEW_PHRASINGS, extract_attributes
+from mdmoe.synth import INDIRECT_PHRASINGS, NEW_PHRASINGS, extract_attributes
 
 from _compare import compare_parser
 
+PROMPT_SETS = {'new': NEW_PHRASINGS, 'indirect': INDIRECT_PHRASINGS}
+
 
 def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = 'dpmsolver++',
-                 cfg_scale: float | None = None, x0_lowpass: float | None = None, candidates: int = 1) -> pd.DataFrame:
-    "(actions, seeds) bool table: whether each new phrasing's generation shows the action it names."
+                 cfg_scale: float | None = None, x0_lowpass: float | None = None, candidates: int = 1,
+                 prompts: str = 'new') -> pd.DataFrame:
+    "(actions, seeds) bool table: whether each held-out prompt's generation shows the action it names."
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else model)
-    prompts, actions = [p for p, _ in NEW_PHRASINGS], [a for _, a in NEW_PHRASINGS]
+    prompts, actions = [p for p, _ in PROMPT_SETS[prompts]], [a for _, a in PROMPT_SETS[prompts]]
     hit = {}
     for seed in range(seeds):
         out = pipe(prompts, seconds=6.0, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, x0_lowpass=x0_lowpass, seed=seed,
@@ -38,14 +42,17 @@ def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = '
 def main(argv=None):
     ap = compare_parser(__doc__, seeds=5, json_help='also write the per-action hits here')
     ap.add_argument('--candidates', type=int, default=1, help="best of this many per generation, reranked by the shipped evaluator")
+    ap.add_argument('--prompts', choices=sorted(PROMPT_SETS), default='new',
+                    help="new: NEW_PHRASINGS (the tutorial's); indirect: INDIRECT_PHRASINGS, each action without its own word")
     args = ap.parse_args(argv)
-    tabs = {m: heldout_hits(m, args.seeds, args.steps, args.scheduler, args.cfg_scale, args.x0_lowpass, args.candidates) for m in args.models}
+    tabs = {m: heldout_hits(m, args.seeds, args.steps, args.scheduler, args.cfg_scale, args.x0_lowpass, args.candidates, args.prompts)
+            for m in args.models}
     per_action = pd.DataFrame({m: t.sum(axis=1) for m, t in tabs.items()})
-    print(f"new phrasings: {len(NEW_PHRASINGS)} prompts x {args.seeds} seeds, {args.scheduler} {args.steps} steps, best of {args.candidates}")
+    print(f"{args.prompts} phrasings: {len(PROMPT_SETS[args.prompts])} prompts x {args.seeds} seeds, {args.scheduler} {args.steps} steps, best of {args.candidates}")
     for m, t in tabs.items(): print(f"{m}: {int(t.values.sum())} of {t.size} generations hit ({t.values.mean():.0%})")
     print(f"hits of {args.seeds} per action:\n{per_action.to_string()}")
     if args.json:
-        args.json.write_text(json.dumps({'seeds': args.seeds, 'steps': args.steps, 'scheduler': args.scheduler,
+        args.json.write_text(json.dumps({'prompts': args.prompts, 'seeds': args.seeds, 'steps': args.steps, 'scheduler': args.scheduler,
                                          'cfg_scale': args.cfg_scale, 'x0_lowpass': args.x0_lowpass,
                                          'candidates': args.candidates, 'hits': {m: t.values.tolist() for m, t in tabs.items()},
                                          'actions': list(per_action.index)}, indent=1))
