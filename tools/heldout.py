@@ -27,10 +27,10 @@ PROMPT_SETS = {'new': NEW_PHRASINGS, 'indirect': INDIRECT_PHRASINGS}
 
 def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = 'dpmsolver++',
                  cfg_scale: float | None = None, x0_lowpass: float | None = None, candidates: int = 1,
-                 prompts: str = 'new') -> pd.DataFrame:
+                 prompt_set: str = 'new') -> pd.DataFrame:
     "(actions, seeds) bool table: whether each held-out prompt's generation shows the action it names."
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else model)
-    prompts, actions = [p for p, _ in PROMPT_SETS[prompts]], [a for _, a in PROMPT_SETS[prompts]]
+    prompts, actions = [p for p, _ in PROMPT_SETS[prompt_set]], [a for _, a in PROMPT_SETS[prompt_set]]
     hit = {}
     for seed in range(seeds):
         out = pipe(prompts, seconds=6.0, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, x0_lowpass=x0_lowpass, seed=seed,
