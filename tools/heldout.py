@@ -8,7 +8,7 @@ without its own word) with `--seeds` seeds, with its own default guidance and lo
 each generation is the best of K, reranked by the shipped contrastive evaluator (`MotionPipeline(..., candidates=K)`). A generation hits when `extract_attributes` finds
 the named action among its segments. Printed per model: hits of all generations, and per action the hits of
 `--seeds`. With the defaults the shipped model reads 38 of 70, and 41 with `--cfg-scale 2.5 --x0-lowpass 0` (the
-previous defaults), as in the tutorial.
+previous defaults), as in the tutorial; with `--prompts indirect` it reads 24 of 70.
 
     python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--prompts new|indirect] [--seeds 5] [--cfg-scale 5] [--x0-lowpass 0] [--candidates 4] [--json OUT]
 """
