@@ -10,6 +10,7 @@ import inspect
 import math
 import warnings
 from dataclasses import dataclass, asdict, fields, replace
+from functools import reduce
 from typing import NamedTuple, Sequence
 import numpy as np
 import torch
@@ -145,6 +146,8 @@ class Conditioning:
     text: torch.Tensor  # (b,n,d) text token states (from `TextEncoder`, or any (b,n,d) tensor)
     text_mask: torch.Tensor  # (b,n) bool, True = real token
     pooled: torch.Tensor | None = None  # (b,d) pooled sentence embeddings (`TextEncoding.pooled`), zero for null rows; None = not given
+    alt: Conditioning | None = None  # a second condition per row whose prediction is mixed in (see `with_alt`); None = none
+    alt_weight: torch.Tensor | None = None  # (b,) weight w of `alt`'s prediction: (1 - w) this row's + w alt's
 
     def __post_init__(self):
         if self.text.dim() != 3: raise ValueError(f"Conditioning.text must be (b,n,d), got shape {tuple(self.text.shape)}")
@@ -154,6 +157,12 @@ class Conditioning:
             raise TypeError(f"Conditioning.text_mask has dtype {self.text_mask.dtype}; pass a bool mask (True = real token)")
         if self.pooled is not None and self.pooled.shape != (self.text.shape[0], self.text.shape[2]):
             raise ValueError(f"Conditioning.pooled has shape {tuple(self.pooled.shape)}, expected {(self.text.shape[0], self.text.shape[2])}")
+        if (self.alt is None) != (self.alt_weight is None): raise ValueError("Conditioning.alt and alt_weight go together: give both or neither")
+        if self.alt is not None:
+            if self.alt.alt is not None: raise ValueError("Conditioning.alt cannot have an alt of its own")
+            if len(self.alt) != len(self) or self.alt_weight.shape != (len(self),):
+                raise ValueError(f"Conditioning.alt has {len(self.alt)} rows and alt_weight shape {tuple(self.alt_weight.shape)}; need {len(self)} and ({len(self)},)")
+            if (self.alt.pooled is None) != (self.pooled is None): raise ValueError("Conditioning.alt must have a pooled embedding exactly when the row has one")
 
     def __len__(self) -> int: return self.text.shape[0]
 
@@ -165,7 +174,9 @@ class Conditioning:
     def _map(self, f_text, f_mask, f_pooled=None) -> Conditioning:
         "The same fields transformed (`f_pooled` defaults to `f_text`); a missing pooled embedding stays missing."
         f_pooled = f_pooled or f_text
-        return Conditioning(f_text(self.text), f_mask(self.text_mask), None if self.pooled is None else f_pooled(self.pooled))
+        alt = None if self.alt is None else self.alt._map(f_text, f_mask, f_pooled)
+        w = None if self.alt_weight is None else f_pooled(self.alt_weight[:, None])[:, 0]  # a dropped row's weight becomes 0
+        return Conditioning(f_text(self.text), f_mask(self.text_mask), None if self.pooled is None else f_pooled(self.pooled), alt, w)
 
     def to(self, device) -> Conditioning: return self._map(lambda x: x.to(device), lambda m: m.to(device))
 
@@ -184,15 +195,33 @@ class Conditioning:
         "The unconditional input for every sample."
         return self.drop(torch.ones(len(self), dtype=torch.bool))
 
+    def with_alt(self, alt: Conditioning, # one condition per row, e.g. the nearest training caption
+                 weight, # float or (b,) weights w in [0, 1]; 0 = this row alone
+                ) -> Conditioning:
+        "Mix in `alt`: the conditional prediction becomes (1 - w) this row's + w alt's (guidance then pushes from the unconditional one toward the mix)."
+        w = torch.as_tensor(weight, dtype=torch.float32).to(self.text.device)
+        if w.shape not in ((), (len(self),)): raise ValueError(f"alt weight has shape {tuple(w.shape)}; pass a float or one weight per row ({len(self)},)")
+        w = w.expand(len(self)).clone()
+        if not (torch.isfinite(w).all() and (w >= 0).all() and (w <= 1).all()): raise ValueError(f"alt weights must lie in [0, 1], got {w.tolist()}")
+        return replace(self, alt=alt.to(self.text.device), alt_weight=w)
+
+    def without_alt(self) -> Conditioning:
+        "These rows' own conditions, nothing mixed in."
+        return replace(self, alt=None, alt_weight=None)
+
     def cat(self, other: Conditioning) -> Conditioning:
         "Concatenate along the batch, padding the token axis of the shorter one with masked zeros."
+        if (self.alt is None) != (other.alt is None):  # a side without alt mixes in itself with weight 0
+            self, other = [c if c.alt is not None else c.with_alt(c, 0.) for c in (self, other)]
         n = max(self.text.shape[1], other.text.shape[1])
         def pad(c): return (nn.functional.pad(c.text, (0, 0, 0, n - c.text.shape[1])),
                             nn.functional.pad(c.text_mask, (0, n - c.text.shape[1]), value=False))
         (a, am), (b, bm) = pad(self), pad(other)
         if (self.pooled is None) != (other.pooled is None):
             raise ValueError("Conditioning.cat: one side has a pooled embedding and the other not; build both the same way")
-        return Conditioning(torch.cat([a, b]), torch.cat([am, bm]), None if self.pooled is None else torch.cat([self.pooled, other.pooled]))
+        return Conditioning(torch.cat([a, b]), torch.cat([am, bm]), None if self.pooled is None else torch.cat([self.pooled, other.pooled]),
+                            None if self.alt is None else self.alt.cat(other.alt),
+                            None if self.alt is None else torch.cat([self.alt_weight, other.alt_weight]))
 
     def repeat(self, k: int) -> Conditioning:
         "Each sample `k` times in a row (b*k samples): several generations per text."
@@ -284,15 +313,21 @@ class GuidedModel(nn.Module):
                mask: torch.Tensor | None = None, # (b,t) bool
                cfg_scale=None, # None: conditional only; float or (b,) tensor s: uncond + s (cond - uncond)
               ) -> torch.Tensor: # (b,t,f) guided prediction of kind `config.prediction`
-        "Classifier-free guidance with the conditional and unconditional passes batched into one forward."
-        if cfg_scale is None: return self(x_t, t, cond, mask).out
+        "Classifier-free guidance with the conditional and unconditional passes (and `cond.alt`'s, where mixed in) batched into one forward."
+        if cond.alt is not None and not bool((cond.alt_weight > 0).any()): cond = cond.without_alt()  # nothing mixed in: the usual passes
+        if cfg_scale is None and cond.alt is None: return self(x_t, t, cond, mask).out
         b = x_t.shape[0]
-        s = torch.as_tensor(cfg_scale, dtype=x_t.dtype, device=x_t.device)
-        if s.shape not in ((), (b,)): raise ValueError(f"cfg_scale has shape {tuple(s.shape)}; pass a float or one scale per sample ({b},)")
+        if cfg_scale is not None:
+            s = torch.as_tensor(cfg_scale, dtype=x_t.dtype, device=x_t.device)
+            if s.shape not in ((), (b,)): raise ValueError(f"cfg_scale has shape {tuple(s.shape)}; pass a float or one scale per sample ({b},)")
         t = torch.as_tensor(t, device=x_t.device).expand(b)
-        two = lambda z: None if z is None else torch.cat([z, z])
-        c, u = self(two(x_t), two(t), cond.cat(cond.null()), two(mask)).out.chunk(2)
-        return u + s.reshape(-1, 1, 1) * (c - u)
+        own = cond.without_alt()
+        conds = ([own] if cond.alt is None else [own, cond.alt]) + ([] if cfg_scale is None else [own.null()])
+        k = len(conds)
+        many = lambda z: None if z is None else torch.cat([z] * k)
+        outs = self(many(x_t), many(t), reduce(Conditioning.cat, conds), many(mask)).out.chunk(k)
+        c = outs[0] if cond.alt is None else torch.lerp(outs[0], outs[1], cond.alt_weight.to(x_t.dtype).reshape(-1, 1, 1))
+        return c if cfg_scale is None else outs[-1] + s.reshape(-1, 1, 1) * (c - outs[-1])
 
     def coarse_x0(self, x_t: torch.Tensor, # (b,t,f) noisy features at full frame rate
                   t: torch.Tensor, # (b,) timesteps
