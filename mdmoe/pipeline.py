@@ -6,7 +6,7 @@ Docs: https://mdmoe.github.io/mdmoe/pipeline.html.md"""
 
 # %% ../nbs/12_pipeline.ipynb #ffb14021
 from __future__ import annotations
-import json
+import gzip, hashlib, json, os, re, warnings
 from functools import cached_property
 import shutil
 from dataclasses import dataclass
@@ -14,15 +14,18 @@ from pathlib import Path
 from typing import Sequence
 import numpy as np
 import torch
-from safetensors.torch import save_file
-from .data import denormalize
+import torch.nn.functional as F
+from safetensors import SafetensorError
+from safetensors.torch import save_file, load_file
+from .data import denormalize, load_split_ids, parse_caption_line
 from .motion import features_to_joints
-from .text import check_texts
+from .text import check_texts, mean_pool, TextEncoder
 from .diffusion import sample, sample_long, seconds_to_frames, SCHEDULERS
 from .train import ExperimentConfig, MotionDiffusionModel, load_model, load_tensors, MANIFEST_FILE, checkpoint_root
 
 # %% auto #0
-__all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'packaged_model_dir', 'MotionOutput', 'MotionPipeline',
+__all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'CAPTIONS_FILE', 'packaged_model_dir', 'MotionOutput',
+           'caption_words', 'mdmoe_cache_dir', 'read_captions', 'CaptionBank', 'MotionPipeline',
            'packaged_evaluator_dir', 'default_evaluator', 'EvalReport', 'evaluate_pipeline']
 
 # %% ../nbs/12_pipeline.ipynb #de87d35f
@@ -53,6 +56,7 @@ class MotionOutput:
     lengths: np.ndarray  # (b,) frames of each motion
     fps: float
     match_distances: np.ndarray | None = None  # (b, candidates) scorer distance of each candidate to its caption; the kept one is the smallest (None: no reranking)
+    retrieved: list[str | None] | None = None  # per caption, the training caption mixed into its guidance (None: none; the list is None when retrieval was off)
 
     def __len__(self): return len(self.texts)
 
@@ -69,6 +73,91 @@ class MotionOutput:
         "Joints (lengths[i], j, 3) of motion `i` without padding."
         return self.joints[i, :self.lengths[i]]
 
+# %% ../nbs/12_pipeline.ipynb #2f785570
+CAPTIONS_FILE = 'train_captions.txt.gz'
+
+def caption_words(text: str) -> list[str]:
+    "Lower-case words of a caption (letters and digits, inner apostrophes kept): the units of a caption bank's vocabulary."
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)*", text.lower())
+
+def mdmoe_cache_dir() -> Path:
+    "Where mdmoe keeps what it computes once: `$MDMOE_CACHE`, else `$XDG_CACHE_HOME/mdmoe`, else `~/.cache/mdmoe`."
+    if os.environ.get('MDMOE_CACHE'): return Path(os.environ['MDMOE_CACHE'])
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'mdmoe'
+
+def read_captions(path) -> list[str]:
+    "Captions of a text file, one per line (gzipped when the name ends in .gz); raises naming the path when it is missing, unreadable or empty."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no caption file at {path}")
+    try:
+        with (gzip.open if path.suffix == '.gz' else open)(path, 'rt', encoding='utf-8') as f: caps = [l.strip() for l in f]
+    except (OSError, EOFError, UnicodeDecodeError) as e: raise ValueError(f"{path} is not a readable caption file ({e})") from e
+    if not any(caps): raise ValueError(f"{path} holds no captions")
+    return [c for c in caps if c]
+
+class CaptionBank:
+    "Training captions, their vocabulary, and their sentence embeddings under a text encoder, to find the one nearest a prompt."
+    def __init__(self, captions: Sequence[str],  # the training captions (duplicates and blank lines dropped)
+                 encoder: TextEncoder,  # the model's text encoder (`pipe.model.text_encoder`)
+                 cache_dir=None,  # where a frozen encoder's embeddings are kept; None: `mdmoe_cache_dir()`
+                 batch_size: int = 256):
+        self.captions = sorted({c.strip() for c in captions if c.strip()})
+        if not self.captions: raise ValueError("a caption bank needs at least one caption")
+        self.vocabulary = frozenset(w for c in self.captions for w in caption_words(c))
+        self.encoder, self.batch_size = encoder, batch_size
+        self.cache_dir = mdmoe_cache_dir() if cache_dir is None else Path(cache_dir)
+
+    def __len__(self) -> int: return len(self.captions)
+
+    def unknown_words(self, text: str) -> list[str]:
+        "Words of `text` that no caption of the bank uses."
+        return [w for w in caption_words(text) if w not in self.vocabulary]
+
+    @torch.no_grad()
+    def embed(self, texts: Sequence[str]) -> torch.Tensor:  # (n, d) float32 on the CPU, unit length
+        "Sentence embeddings: the mean of the encoder's states over each text's tokens, scaled to unit length."
+        texts = check_texts(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # batches of similar lengths pad little
+        out = torch.empty(len(texts), self.encoder.d)
+        for s in range(0, len(texts), self.batch_size):
+            idx = order[s:s + self.batch_size]
+            states, mask = self.encoder.run_encoder([texts[i] for i in idx])
+            out[idx] = F.normalize(mean_pool(states.float(), mask), dim=-1).cpu()
+        return out
+
+    @property
+    def cache_path(self) -> Path:
+        "The cache file of these captions' embeddings under this encoder."
+        key = hashlib.sha256(('\n'.join(self.captions) + '\0' + self.encoder.cache_tag).encode()).hexdigest()[:24]
+        return self.cache_dir / f'caption_bank-{key}.safetensors'
+
+    @cached_property
+    def embeddings(self) -> torch.Tensor:  # (len(self), d) float32 (float16-rounded)
+        "The captions' embeddings: read from the cache, else computed and cached (a trainable encoder's are not cached)."
+        if not self.encoder.frozen: return self.embed(self.captions).half().float()
+        path = self.cache_path
+        if path.is_file():
+            try:
+                e = load_file(str(path))['embeddings']
+                if e.shape == (len(self), self.encoder.d) and torch.isfinite(e).all(): return e.float()
+            except (OSError, KeyError, SafetensorError): pass  # broken: recomputed and replaced below
+        e = self.embed(self.captions).half()
+        tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_file({'embeddings': e}, str(tmp))
+            os.replace(tmp, path)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            warnings.warn(f"could not keep the caption embeddings in {path} ({err}); they are recomputed next time", stacklevel=2)
+        return e.float()
+
+    def nearest(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        "The bank's caption nearest each text (cosine similarity of sentence embeddings) and that similarity, (n,)."
+        sims = self.embed(texts) @ self.embeddings.T
+        best = sims.argmax(1)
+        return [self.captions[i] for i in best], sims.gather(1, best[:, None])[:, 0].numpy()
+
 # %% ../nbs/12_pipeline.ipynb #0cf31806
 class MotionPipeline:
     "Text-to-motion generation with a trained mdmoe model."
@@ -80,6 +169,8 @@ class MotionPipeline:
         if mean.shape != (self.spec.n_feats,) or std.shape != (self.spec.n_feats,):
             raise ValueError(f"mean/std shapes {mean.shape}/{std.shape} do not match the model's {self.spec.n_feats} features")
         self.mean, self.std = mean.astype(np.float32), std.astype(np.float32)
+        self.folder: Path | None = None  # where it was loaded from (set by `from_pretrained`)
+        self.bank: CaptionBank | None = None  # the training captions for `retrieval_weight`; None: loaded when first needed
 
     @property
     def device(self) -> torch.device: return next(self.model.parameters()).device
@@ -106,7 +197,27 @@ class MotionPipeline:
             model = MotionDiffusionModel(config)
             model.load_trainable_state_dict(load_tensors(path / WEIGHTS_FILE), source=str(path / WEIGHTS_FILE))
             folders = [path]
-        return cls(model, config, *_find_stats(folders)).to(device)
+        pipe = cls(model, config, *_find_stats(folders)).to(device)
+        pipe.folder = path
+        return pipe
+
+    def training_captions(self) -> list[str]:
+        "The model's training captions: `train_captions.txt.gz` of its folder, else the train split of its data root."
+        if self.folder is not None and (self.folder / CAPTIONS_FILE).is_file(): return read_captions(self.folder / CAPTIONS_FILE)
+        root = Path(self.config.data.root) if self.config.data.root else None
+        if root is not None and (root / 'texts').is_dir():
+            caps = [parse_caption_line(l, self.spec).text for mid in load_split_ids(root, 'train', self.spec)
+                    if (root / 'texts' / f'{mid}.txt').is_file()
+                    for l in (root / 'texts' / f'{mid}.txt').read_text(encoding='utf-8').splitlines() if l.strip()]
+            if caps: return caps
+        where = [str(self.folder / CAPTIONS_FILE)] if self.folder is not None else []
+        raise FileNotFoundError(f"no training captions found (looked for {where or 'a model folder'} and the train split of the data root "
+                                f"{str(root) if root else None!r}); set pipe.bank = CaptionBank(captions, pipe.model.text_encoder)")
+
+    def caption_bank(self) -> CaptionBank:
+        "The training captions as a `CaptionBank` under this model's text encoder (loaded on first use, then kept in `bank`)."
+        if self.bank is None: self.bank = CaptionBank(self.training_captions(), self.model.text_encoder)
+        return self.bank
 
     def save_pretrained(self, folder,
                         dtype: torch.dtype | None = None,  # e.g. torch.float16 to halve the file; loading casts back to float32
@@ -119,6 +230,10 @@ class MotionPipeline:
         save_file({k: cast(v.detach().cpu()).contiguous() for k, v in self.model.trainable_state_dict().items()}, str(folder / WEIGHTS_FILE))
         np.save(folder / MEAN_FILE, self.mean)
         np.save(folder / STD_FILE, self.std)
+        try: caps = self.bank.captions if self.bank is not None else self.training_captions()
+        except FileNotFoundError: caps = None  # nothing to keep: retrieval then needs `pipe.bank`
+        if caps is not None:
+            with gzip.GzipFile(folder / CAPTIONS_FILE, 'wb', mtime=0) as f: f.write(''.join(c + '\n' for c in sorted(set(caps))).encode('utf-8'))
         return folder
 
     def _lengths(self, n: int, seconds, frames) -> np.ndarray:
@@ -148,6 +263,7 @@ class MotionPipeline:
                  batch_size: int = 32,
                  candidates: int = 1,  # > 1: generate this many per caption and keep the one `scorer` matches best to it
                  scorer=None,  # a `TextMotionEvaluator` that ranks the candidates; None: the shipped contrastive evaluator
+                 retrieval_weight: float = 0.,  # > 0: captions with words no training caption used are guided toward (1 - w) their own + w the nearest training caption's prediction
                 ) -> MotionOutput:
         "Generate one motion per caption (the best of `candidates`, when more than one)."
         texts = [texts] if isinstance(texts, str) else list(texts)
@@ -160,17 +276,23 @@ class MotionPipeline:
             raise ValueError(f"candidates={candidates!r} must be a positive integer (1: no reranking)")
         if scorer is not None and not isinstance(scorer, TextMotionEvaluator):
             raise TypeError(f"scorer must be a mdmoe.evaluator.TextMotionEvaluator (encode_captions / encode_features), got {type(scorer).__name__}")
+        if isinstance(retrieval_weight, bool) or not isinstance(retrieval_weight, (int, float)) or not 0 <= retrieval_weight <= 1:
+            raise ValueError(f"retrieval_weight={retrieval_weight!r} must be a number in [0, 1] (0: off)")
         lengths = self._lengths(len(texts), seconds, frames)
         if candidates > 1:
             kw = dict(steps=steps, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, scheduler=scheduler, seed=seed,
-                      batch_size=batch_size)
+                      batch_size=batch_size, retrieval_weight=retrieval_weight)
             return self._best_of(texts, lengths, int(candidates), scorer or self.default_scorer(), kw)
+        retrieved = self.retrieve(texts) if retrieval_weight > 0 else None
         gen = torch.Generator(self.device).manual_seed(seed) if seed is not None else None
         window = self.spec.max_frames
         feats = np.zeros((len(texts), int(lengths.max()), self.spec.n_feats), np.float32)
         for s in range(0, len(texts), batch_size):
             idx = slice(s, s + batch_size)
             cond = self.model.condition(texts[idx])
+            if retrieved is not None and any(retrieved[idx]):
+                alt = self.model.condition([r or t for r, t in zip(retrieved[idx], texts[idx])])
+                cond = cond.with_alt(alt, torch.tensor([float(retrieval_weight) if r else 0. for r in retrieved[idx]]))
             kw = dict(steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, generator=gen)
             for ln in np.unique(lengths[idx]) if lengths[idx].max() > window else [None]:
                 if ln is None:
@@ -184,7 +306,14 @@ class MotionPipeline:
                     feats[s + sel, :int(ln)] = x.float().cpu().numpy()
         mask = np.arange(feats.shape[1])[None] < lengths[:, None]
         feats = denormalize(feats, self.mean, self.std) * mask[..., None]
-        return MotionOutput(feats.astype(np.float32), texts, lengths, self.spec.fps)  # joints decoded when first read
+        return MotionOutput(feats.astype(np.float32), texts, lengths, self.spec.fps, retrieved=retrieved)  # joints decoded when first read
+
+    def retrieve(self, texts: Sequence[str]) -> list[str | None]:
+        "Per text, the nearest training caption when the text has words no training caption used, else None."
+        bank = self.caption_bank()
+        unknown = list(dict.fromkeys(t for t in texts if bank.unknown_words(t)))
+        near = dict(zip(unknown, bank.nearest(unknown)[0])) if unknown else {}
+        return [near.get(t) for t in texts]
 
     def default_scorer(self) -> TextMotionEvaluator:
         "The contrastive evaluator shipped with mdmoe, on this pipeline's device: reranking's default scorer (loaded once)."
@@ -202,7 +331,8 @@ class MotionPipeline:
         text_emb = embed(scorer.encode_captions, texts).repeat_interleave(k, 0)
         dist = (text_emb - embed(scorer.encode_features, motions)).norm(dim=-1).numpy().reshape(len(texts), k)
         keep = np.arange(len(texts)) * k + dist.argmin(1)
-        return MotionOutput(many.features[keep], texts, lengths, self.spec.fps, match_distances=dist)
+        return MotionOutput(many.features[keep], texts, lengths, self.spec.fps, match_distances=dist,
+                            retrieved=None if many.retrieved is None else [many.retrieved[i] for i in keep])
 
 # %% ../nbs/12_pipeline.ipynb #0b9baf11
 import pandas as pd
