@@ -10,9 +10,9 @@ from pathlib import Path
 import typer
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'DEMO_PROMPTS', 'resolve_device', 'data_synth',
-           'data_mocap', 'data_builtin', 'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo', 'eval_cmd',
-           'train_evaluator_cmd']
+__all__ = ['app', 'data_app', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'DEMO_PROMPTS', 'resolve_device',
+           'data_synth', 'data_mocap', 'data_builtin', 'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo',
+           'eval_cmd', 'train_evaluator_cmd']
 
 # %% ../nbs/14_cli.ipynb #a7a05b41
 app = typer.Typer(help="mdmoe: text-to-motion diffusion with a Mixture-of-Experts denoiser.", no_args_is_help=True,
@@ -121,6 +121,8 @@ def slugify(text: str, max_len: int = 60) -> str:
     return s or 'motion'
 
 CANDIDATES_HELP = "best of this many per caption: generate them all and keep the one the shipped evaluator matches best (1: plain sampling)"
+RETRIEVAL_HELP = ("for a caption with words no training caption used, guide toward (1 - W) its own and W the nearest training "
+                  "caption's prediction, and say which caption it borrowed (0: off; see MotionPipeline)")
 
 @app.command("generate")
 @_user_errors
@@ -136,6 +138,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
              bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
              candidates: int = typer.Option(1, help=CANDIDATES_HELP),
+             retrieval: float = typer.Option(0., help=RETRIEVAL_HELP),
              device: str = typer.Option("auto", help=DEVICE_HELP)):
     "Generate motion from text and write joints, an HTML animation and optionally BVH."
     import numpy as np
@@ -143,7 +146,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
     from mdmoe.viz import save_html
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
-               x0_lowpass=x0_lowpass, seed=seed, candidates=candidates)
+               x0_lowpass=x0_lowpass, seed=seed, candidates=candidates, retrieval_weight=retrieval)
     out.mkdir(parents=True, exist_ok=True)
     for i, caption in enumerate(res.texts):
         slug, joints = slugify(caption), res.motion(i)
@@ -153,6 +156,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
             from mdmoe.bvh import write_bvh
             write_bvh(out / f'{slug}.bvh', joints, fps=res.fps)
         typer.echo(f"{caption!r}: {out / slug}.npy, .html" + (", .bvh" if bvh else ""))
+        if res.retrieved and res.retrieved[i]: typer.echo(f"  (new words; guided in part by the training caption {res.retrieved[i]!r})")
 
 # %% ../nbs/14_cli.ipynb #96bc1fc7
 DEMO_PROMPTS = ("a person walks forward quickly, then jumps twice",

@@ -64,6 +64,11 @@ def test_train_then_generate(tmp_path):
     assert "someone_jumps.npy" in res.stdout
     best = mdmoe("generate", "a person walks forward", "--model", run, "--seconds", 2, "--steps", 2, "--candidates", 3, "--out", tmp_path / "best")
     assert np.load(tmp_path / "best" / "a_person_walks_forward.npy").shape == (40, 22, 3) and "a_person_walks_forward.npy" in best.stdout
+    new = mdmoe("generate", "someone strolls ahead", "--model", run, "--seconds", 2, "--steps", 2, "--retrieval", 0.5, "--out", tmp_path / "r")
+    assert np.load(tmp_path / "r" / "someone_strolls_ahead.npy").shape == (40, 22, 3)
+    assert "guided in part by the training caption" in new.stdout  # "strolls", "ahead": words the tiny run never saw
+    bad = mdmoe("generate", "a person walks", "--model", run, "--retrieval", 2, check=False)
+    assert bad.returncode == 1 and "retrieval_weight=2" in bad.stderr
     bad = mdmoe("generate", "a person walks", "--model", run, "--candidates", 0, check=False)
     assert bad.returncode == 1 and "candidates=0" in bad.stderr
     bad = mdmoe("generate", "", "--model", run, check=False)
