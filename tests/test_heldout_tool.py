@@ -33,3 +33,15 @@ def test_heldout_indirect(tmp_path, capsys):
     res = json.loads(out.read_text())
     assert res['prompts'] == 'indirect' and res['actions'] == [a for _, a in INDIRECT_PHRASINGS]
     assert f"indirect phrasings: {len(INDIRECT_PHRASINGS)} prompts" in capsys.readouterr().out
+
+
+def test_heldout_retrieval(tmp_path, capsys, monkeypatch):
+    "--retrieval passes retrieval_weight to the pipeline and is recorded (a 300-caption bank keeps the test fast)."
+    from mdmoe.pipeline import MotionPipeline
+    full = MotionPipeline.training_captions
+    monkeypatch.setattr(MotionPipeline, 'training_captions', lambda self: full(self)[:300])
+    out = tmp_path / 'hits.json'
+    heldout.main(['shipped', '--seeds', '1', '--steps', '1', '--retrieval', '0.5', '--json', str(out)])
+    res = json.loads(out.read_text())
+    assert res['retrieval_weight'] == 0.5 and len(res['hits']['shipped']) == len(NEW_PHRASINGS)
+    assert 'retrieval weight 0.5' in capsys.readouterr().out

@@ -27,14 +27,14 @@ PROMPT_SETS = {'new': NEW_PHRASINGS, 'indirect': INDIRECT_PHRASINGS}
 
 def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = 'dpmsolver++',
                  cfg_scale: float | None = None, x0_lowpass: float | None = None, candidates: int = 1,
-                 prompt_set: str = 'new') -> pd.DataFrame:
+                 prompt_set: str = 'new', retrieval_weight: float = 0.) -> pd.DataFrame:
     "(actions, seeds) bool table: whether each held-out prompt's generation shows the action it names."
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else model)
     prompts, actions = [p for p, _ in PROMPT_SETS[prompt_set]], [a for _, a in PROMPT_SETS[prompt_set]]
     hit = {}
     for seed in range(seeds):
         out = pipe(prompts, seconds=6.0, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, x0_lowpass=x0_lowpass, seed=seed,
-                   candidates=candidates)
+                   candidates=candidates, retrieval_weight=retrieval_weight)
         hit[f'seed {seed}'] = [a in [s['action'] for s in extract_attributes(out.motion(i))] for i, a in enumerate(actions)]
     return pd.DataFrame(hit, index=actions)
 
@@ -44,17 +44,20 @@ def main(argv=None):
     ap.add_argument('--candidates', type=int, default=1, help="best of this many per generation, reranked by the shipped evaluator")
     ap.add_argument('--prompts', choices=sorted(PROMPT_SETS), default='new',
                     help="new: NEW_PHRASINGS (the tutorial's); indirect: INDIRECT_PHRASINGS, each action without its own word")
+    ap.add_argument('--retrieval', type=float, default=0., help="retrieval_weight: mix in the nearest training caption's prediction (0: off)")
     args = ap.parse_args(argv)
-    tabs = {m: heldout_hits(m, args.seeds, args.steps, args.scheduler, args.cfg_scale, args.x0_lowpass, args.candidates, args.prompts)
+    tabs = {m: heldout_hits(m, args.seeds, args.steps, args.scheduler, args.cfg_scale, args.x0_lowpass, args.candidates, args.prompts,
+                            args.retrieval)
             for m in args.models}
     per_action = pd.DataFrame({m: t.sum(axis=1) for m, t in tabs.items()})
-    print(f"{args.prompts} phrasings: {len(PROMPT_SETS[args.prompts])} prompts x {args.seeds} seeds, {args.scheduler} {args.steps} steps, best of {args.candidates}")
+    print(f"{args.prompts} phrasings: {len(PROMPT_SETS[args.prompts])} prompts x {args.seeds} seeds, {args.scheduler} {args.steps} steps, "
+          f"best of {args.candidates}, retrieval weight {args.retrieval:g}")
     for m, t in tabs.items(): print(f"{m}: {int(t.values.sum())} of {t.size} generations hit ({t.values.mean():.0%})")
     print(f"hits of {args.seeds} per action:\n{per_action.to_string()}")
     if args.json:
         args.json.write_text(json.dumps({'prompts': args.prompts, 'seeds': args.seeds, 'steps': args.steps, 'scheduler': args.scheduler,
                                          'cfg_scale': args.cfg_scale, 'x0_lowpass': args.x0_lowpass,
-                                         'candidates': args.candidates, 'hits': {m: t.values.tolist() for m, t in tabs.items()},
+                                         'candidates': args.candidates, 'retrieval_weight': args.retrieval, 'hits': {m: t.values.tolist() for m, t in tabs.items()},
                                          'actions': list(per_action.index)}, indent=1))
 
 
