@@ -25,7 +25,7 @@ from .train import ExperimentConfig, MotionDiffusionModel, load_model, load_tens
 
 # %% auto #0
 __all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'CAPTIONS_FILE', 'packaged_model_dir', 'MotionOutput',
-           'caption_words', 'mdmoe_cache_dir', 'read_captions', 'CaptionBank', 'MotionPipeline',
+           'caption_words', 'mdmoe_cache_dir', 'read_captions', 'write_captions', 'CaptionBank', 'MotionPipeline',
            'packaged_evaluator_dir', 'default_evaluator', 'EvalReport', 'evaluate_pipeline']
 
 # %% ../nbs/12_pipeline.ipynb #de87d35f
@@ -94,6 +94,14 @@ def read_captions(path) -> list[str]:
     except (OSError, EOFError, UnicodeDecodeError) as e: raise ValueError(f"{path} is not a readable caption file ({e})") from e
     if not any(caps): raise ValueError(f"{path} holds no captions")
     return [c for c in caps if c]
+
+def write_captions(path, captions: Sequence[str]) -> Path:
+    "Write captions one per line, sorted and deduplicated, gzipped when the name ends in .gz (mtime 0: the same captions, the same bytes)."
+    path, data = Path(path), ''.join(c + '\n' for c in sorted(set(captions))).encode('utf-8')
+    if path.suffix != '.gz': path.write_bytes(data)
+    else:
+        with gzip.GzipFile(path, 'wb', mtime=0) as f: f.write(data)
+    return path
 
 class CaptionBank:
     "Training captions, their vocabulary, and their sentence embeddings under a text encoder, to find the one nearest a prompt."
@@ -232,8 +240,7 @@ class MotionPipeline:
         np.save(folder / STD_FILE, self.std)
         try: caps = self.bank.captions if self.bank is not None else self.training_captions()
         except FileNotFoundError: caps = None  # nothing to keep: retrieval then needs `pipe.bank`
-        if caps is not None:
-            with gzip.GzipFile(folder / CAPTIONS_FILE, 'wb', mtime=0) as f: f.write(''.join(c + '\n' for c in sorted(set(caps))).encode('utf-8'))
+        if caps is not None: write_captions(folder / CAPTIONS_FILE, caps)
         return folder
 
     def _lengths(self, n: int, seconds, frames) -> np.ndarray:

@@ -12,14 +12,14 @@ every stage's rows in order: `stage` numbers them from 1, `step` counts optimize
 RUN_DIR fine-tuned that model, `train.init_from=shipped`): its stages come first, as they are.
 """
 from __future__ import annotations
-import argparse, gzip, json, shutil
+import argparse, json, shutil
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from mdmoe.data import HumanML3DDataset
-from mdmoe.pipeline import MotionPipeline
+from mdmoe.pipeline import CAPTIONS_FILE, MotionPipeline, write_captions
 from mdmoe.train import dataset_captions, latest_checkpoint
 
 CARD = """# The model shipped with mdmoe
@@ -122,7 +122,7 @@ def main(argv=None):
     logs.to_csv(out / 'train_log.csv', index=False)
     ds = HumanML3DDataset(args.data, 'train', pipe.spec)
     caps = dataset_captions(ds)
-    with gzip.GzipFile(out / 'train_captions.txt.gz', 'wb', mtime=0) as f: f.write(''.join(c + '\n' for c in caps).encode())
+    write_captions(out / CAPTIONS_FILE, caps)  # the training split as the dataset reads it (replaces what save_pretrained found)
     desc = pipe.model.denoiser.describe() if hasattr(pipe.model.denoiser, 'describe') else {}
     params = f"{desc.get('total', 0) / 1e6:.1f} M parameters, {desc.get('active', 0) / 1e6:.1f} M active per token" if desc else 'small'
     n_synth = json.loads((args.data / 'synth.json').read_text())['n'] if (args.data / 'synth.json').is_file() else '?'
