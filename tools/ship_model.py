@@ -34,7 +34,8 @@ waving, kicking, ...). It is a demonstration and test fixture, not a HumanML3D m
 `mdmoe train small --data /path/to/HumanML3D` for that.
 
 Files: `config.json`, `model.safetensors`, `Mean.npy`/`Std.npy` (the training set's normalisation),
-`train_log.csv` (every logged loss term and routing statistic), `train_captions.txt.gz` (all training captions),
+`train_log.csv` (every logged loss term and routing statistic), `train_captions.txt.gz` (all training captions; also what
+`pipe(texts, retrieval_weight=w)` searches for a prompt's nearest training caption),
 `eval_report.json` (`mdmoe eval` on the built-in test split; `eval_report_cfgX.json`, where present, at guidance X;
 `eval_report_every_step.json`, where present, with guidance at every step; `eval_report_sde-dpmsolver++.json`, where
 present, with the stochastic sampler `sde-dpmsolver++`; `eval_report_no_lowpass.json`, where present, without the
