@@ -122,7 +122,8 @@ def slugify(text: str, max_len: int = 60) -> str:
 
 CANDIDATES_HELP = "best of this many per caption: generate them all and keep the one the shipped evaluator matches best (1: plain sampling)"
 RETRIEVAL_HELP = ("for a caption with words no training caption used, guide toward (1 - W) its own and W the nearest training "
-                  "caption's prediction, and say which caption it borrowed (0: off; see MotionPipeline)")
+                  "caption's prediction, and say which caption it borrowed (default: the model's, 0.5 for the shipped model; "
+                  "0: off, the model's own reading; see MotionPipeline)")
 
 @app.command("generate")
 @_user_errors
@@ -138,7 +139,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
              bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
              candidates: int = typer.Option(1, help=CANDIDATES_HELP),
-             retrieval: float = typer.Option(0., help=RETRIEVAL_HELP),
+             retrieval: float = typer.Option(None, help=RETRIEVAL_HELP),
              device: str = typer.Option("auto", help=DEVICE_HELP)):
     "Generate motion from text and write joints, an HTML animation and optionally BVH."
     import numpy as np

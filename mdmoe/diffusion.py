@@ -61,6 +61,7 @@ class DiffusionConfig:
     coarse_fraction: float = 0.  # default fraction of sampling steps run at half frame rate (0 = off)
     x0_lowpass: float = 0.  # sampling: Gaussian low-pass (std in frames) of the x0 estimate at the noisiest steps (0 = off)
     x0_lowpass_t_min: int = 400  # ... at timesteps t >= this (see `lowpass_x0`)
+    retrieval_weight: float = 0.  # sampling (`MotionPipeline`): default weight of the nearest training caption for prompts with words no training caption used (0 = off)
 
     def __post_init__(self):
         def bad(msg): raise ValueError(f"DiffusionConfig: {msg}")
@@ -69,7 +70,7 @@ class DiffusionConfig:
         if self.timestep_sampler not in TIMESTEP_SAMPLERS: bad(f"timestep_sampler={self.timestep_sampler!r}; use one of {TIMESTEP_SAMPLERS}")
         for k in ('n_train_steps', 'loss_history', 'steps'):
             if getattr(self, k) < 1: bad(f"{k}={getattr(self, k)} must be >= 1")
-        for k in ('cond_drop_prob', 'token_drop_prob', 'pooled_only_prob', 'loss_uniform_prob', 'coarse_prob', 'coarse_fraction'):
+        for k in ('cond_drop_prob', 'token_drop_prob', 'pooled_only_prob', 'loss_uniform_prob', 'coarse_prob', 'coarse_fraction', 'retrieval_weight'):
             if not 0 <= getattr(self, k) <= 1: bad(f"{k}={getattr(self, k)} must be in [0, 1]")
         if not 0 < self.beta_start < self.beta_end < 1: bad(f"need 0 < beta_start < beta_end < 1, got {self.beta_start}, {self.beta_end}")
         if self.cfg_t_max is not None and not (isinstance(self.cfg_t_max, int) and 0 <= self.cfg_t_max < self.n_train_steps):

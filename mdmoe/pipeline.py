@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 from safetensors import SafetensorError
 from safetensors.torch import save_file, load_file
 from .data import denormalize, load_split_ids, parse_caption_line
@@ -122,12 +123,14 @@ class CaptionBank:
         return [w for w in caption_words(text) if w not in self.vocabulary]
 
     @torch.no_grad()
-    def embed(self, texts: Sequence[str]) -> torch.Tensor:  # (n, d) float32 on the CPU, unit length
+    def embed(self, texts: Sequence[str],
+              desc: str | None = None,  # a progress bar with this description (None: none)
+             ) -> torch.Tensor:  # (n, d) float32 on the CPU, unit length
         "Sentence embeddings: the mean of the encoder's states over each text's tokens, scaled to unit length."
         texts = check_texts(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # batches of similar lengths pad little
         out = torch.empty(len(texts), self.encoder.d)
-        for s in range(0, len(texts), self.batch_size):
+        for s in tqdm(range(0, len(texts), self.batch_size), desc=desc, disable=desc is None, leave=False):
             idx = order[s:s + self.batch_size]
             states, mask = self.encoder.run_encoder([texts[i] for i in idx])
             out[idx] = F.normalize(mean_pool(states.float(), mask), dim=-1).cpu()
@@ -142,14 +145,15 @@ class CaptionBank:
     @cached_property
     def embeddings(self) -> torch.Tensor:  # (len(self), d) float32 (float16-rounded)
         "The captions' embeddings: read from the cache, else computed and cached (a trainable encoder's are not cached)."
-        if not self.encoder.frozen: return self.embed(self.captions).half().float()
+        desc = f"embedding {len(self)} training captions" if len(self) >= 2048 else None  # a minute or more on a CPU
+        if not self.encoder.frozen: return self.embed(self.captions, desc).half().float()
         path = self.cache_path
         if path.is_file():
             try:
                 e = load_file(str(path))['embeddings']
                 if e.shape == (len(self), self.encoder.d) and torch.isfinite(e).all(): return e.float()
             except (OSError, KeyError, SafetensorError): pass  # broken: recomputed and replaced below
-        e = self.embed(self.captions).half()
+        e = self.embed(self.captions, desc and f'{desc} (once: cached in {path.parent})').half()
         tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -270,7 +274,7 @@ class MotionPipeline:
                  batch_size: int = 32,
                  candidates: int = 1,  # > 1: generate this many per caption and keep the one `scorer` matches best to it
                  scorer=None,  # a `TextMotionEvaluator` that ranks the candidates; None: the shipped contrastive evaluator
-                 retrieval_weight: float = 0.,  # > 0: captions with words no training caption used are guided toward (1 - w) their own + w the nearest training caption's prediction
+                 retrieval_weight: float | None = None,  # > 0: captions with words no training caption used are guided toward (1 - w) their own + w the nearest training caption's prediction; None: the model's default; 0: off
                 ) -> MotionOutput:
         "Generate one motion per caption (the best of `candidates`, when more than one)."
         texts = [texts] if isinstance(texts, str) else list(texts)
@@ -283,6 +287,7 @@ class MotionPipeline:
             raise ValueError(f"candidates={candidates!r} must be a positive integer (1: no reranking)")
         if scorer is not None and not isinstance(scorer, TextMotionEvaluator):
             raise TypeError(f"scorer must be a mdmoe.evaluator.TextMotionEvaluator (encode_captions / encode_features), got {type(scorer).__name__}")
+        if retrieval_weight is None: retrieval_weight = self.config.diffusion.retrieval_weight
         if isinstance(retrieval_weight, bool) or not isinstance(retrieval_weight, (int, float)) or not 0 <= retrieval_weight <= 1:
             raise ValueError(f"retrieval_weight={retrieval_weight!r} must be a number in [0, 1] (0: off)")
         lengths = self._lengths(len(texts), seconds, frames)
@@ -343,7 +348,6 @@ class MotionPipeline:
 
 # %% ../nbs/12_pipeline.ipynb #0b9baf11
 import pandas as pd
-from tqdm.auto import tqdm
 from .data import HumanML3DDataset
 from .evaluator import TextMotionEvaluator, T2MEvaluator, ContrastiveEvaluator
 from .metrics import evaluate, physical_metrics, EvalEmbeddings
@@ -399,7 +403,8 @@ class EvalReport:
 def _generate_sorted(pipe, texts, lengths, seed, batch_size, **kw) -> list[np.ndarray]:
     "One motion per caption at the given lengths, generated in length order (less padding), returned in input order."
     order = np.argsort(lengths, kind='stable')
-    out = pipe([texts[i] for i in order], frames=[int(lengths[i]) for i in order], seed=seed, batch_size=batch_size, **kw)
+    out = pipe([texts[i] for i in order], frames=[int(lengths[i]) for i in order], seed=seed, batch_size=batch_size,
+               retrieval_weight=0., **kw)  # the protocol judges the model's own reading of the captions: it never retrieves
     feats = [None] * len(texts)
     for k, i in enumerate(order): feats[i] = out.features[k, :lengths[i]]
     return feats

@@ -9,7 +9,7 @@ from mdmoe.synth import INDIRECT_PHRASINGS, NEW_PHRASINGS  # noqa: E402
 
 def test_heldout_table(tmp_path, capsys):
     out = tmp_path / 'hits.json'
-    heldout.main(['shipped', '--seeds', '1', '--steps', '2', '--json', str(out)])
+    heldout.main(['shipped', '--seeds', '1', '--steps', '2', '--retrieval', '0', '--json', str(out)])
     res = json.loads(out.read_text())
     assert res['actions'] == [a for _, a in NEW_PHRASINGS]
     hits = res['hits']['shipped']
@@ -20,7 +20,7 @@ def test_heldout_table(tmp_path, capsys):
 def test_heldout_best_of(tmp_path, capsys):
     "--candidates reranks through the pipeline and is recorded in the JSON."
     out = tmp_path / 'hits.json'
-    heldout.main(['shipped', '--seeds', '1', '--steps', '1', '--candidates', '2', '--json', str(out)])
+    heldout.main(['shipped', '--seeds', '1', '--steps', '1', '--candidates', '2', '--retrieval', '0', '--json', str(out)])
     res = json.loads(out.read_text())
     assert res['candidates'] == 2 and len(res['hits']['shipped']) == len(NEW_PHRASINGS)
     assert 'best of 2' in capsys.readouterr().out
@@ -29,19 +29,19 @@ def test_heldout_best_of(tmp_path, capsys):
 def test_heldout_indirect(tmp_path, capsys):
     "--prompts indirect runs the harder set and says so."
     out = tmp_path / 'hits.json'
-    heldout.main(['shipped', '--prompts', 'indirect', '--seeds', '1', '--steps', '1', '--json', str(out)])
+    heldout.main(['shipped', '--prompts', 'indirect', '--seeds', '1', '--steps', '1', '--retrieval', '0', '--json', str(out)])
     res = json.loads(out.read_text())
     assert res['prompts'] == 'indirect' and res['actions'] == [a for _, a in INDIRECT_PHRASINGS]
     assert f"indirect phrasings: {len(INDIRECT_PHRASINGS)} prompts" in capsys.readouterr().out
 
 
 def test_heldout_retrieval(tmp_path, capsys, monkeypatch):
-    "--retrieval passes retrieval_weight to the pipeline and is recorded (a 300-caption bank keeps the test fast)."
+    "The shipped model borrows by default (retrieval weight 0.5), and the weight is recorded (a 300-caption bank keeps the test fast)."
     from mdmoe.pipeline import MotionPipeline
     full = MotionPipeline.training_captions
     monkeypatch.setattr(MotionPipeline, 'training_captions', lambda self: full(self)[:300])
     out = tmp_path / 'hits.json'
-    heldout.main(['shipped', '--seeds', '1', '--steps', '1', '--retrieval', '0.5', '--json', str(out)])
+    heldout.main(['shipped', '--seeds', '1', '--steps', '1', '--json', str(out)])
     res = json.loads(out.read_text())
-    assert res['retrieval_weight'] == 0.5 and len(res['hits']['shipped']) == len(NEW_PHRASINGS)
+    assert res['retrieval_weight'] == {'shipped': 0.5} and len(res['hits']['shipped']) == len(NEW_PHRASINGS)
     assert 'retrieval weight 0.5' in capsys.readouterr().out

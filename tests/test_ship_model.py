@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
-from ship_model import stage_logs  # noqa: E402
+from ship_model import sampling_note, stage_logs  # noqa: E402
 
 
 def fake_run(folder: Path, steps: list[int], last: int) -> Path:
@@ -35,3 +35,11 @@ def test_rejects_a_csv_without_stages(tmp_path):
     pd.DataFrame({'step': [1]}).to_csv(bad, index=False)
     with pytest.raises(ValueError, match='not a shipped train_log.csv'):
         stage_logs([bad])
+
+
+def test_sampling_note_says_what_changed():
+    "The card names each changed sampling default with the key that holds it, and says nothing of those left alone."
+    note = sampling_note(3.0, 7.5, 900, 1.0, 400, 0.5)
+    for key in ('diffusion.cfg_scale', 'diffusion.cfg_t_max', 'diffusion.x0_lowpass', 'diffusion.retrieval_weight'): assert key in note
+    assert '0.5 its own prediction plus 0.5 that of the nearest training caption' in note and 'retrieval_weight=0' in note
+    assert sampling_note(7.5, 7.5) == '' and 'retrieval' not in sampling_note(3.0, 7.5, None, 0.0, 400, 0.0)
