@@ -69,7 +69,9 @@ model: setup
 # The shipped model as it was made: the same two stages on one GPU with batch 256 (1,250 + 600 steps, fp32; the two
 # stages took 4 min on an H200), shipped with default guidance 3 applied at timesteps <= 900 (the guidance interval) and
 # the early x0 estimates (t >= 400) low-passed over frames (std 1 frame), all chosen on the validation split (the
-# low-pass more than halved the jitter; 3 rather than 2.5 with it kept R-precision), then the CPU evaluation with these
+# low-pass more than halved the jitter; 3 rather than 2.5 with it kept R-precision), and prompts with words no training
+# caption uses guided half by the nearest training caption (retrieval weight 0.5, chosen on the shipped-model tutorial's
+# held-out phrasings; the evaluation never retrieves), then the CPU evaluation with these
 # settings, at guidance 7.5, with guidance at every step, with the stochastic sampler, without the low-pass, and with
 # the previous defaults (2.5, no low-pass), and AITS as above, plus AITS on the GPU.
 # GPU_EXTRA adds settings to both stages: `make model-gpu GPU_EXTRA="--set loss.temporal_weighting=none"` trains the
@@ -97,7 +99,7 @@ model-gpu: setup
 	$(BIN)/$(TRAIN_GPU)
 	$(BIN)/$(FT_GPU)
 	$(BIN)/python tools/ship_model.py $(WORK)/run_ft --previous $(WORK)/run --data $(WORK)/builtin --out mdmoe/assets/model \
-	  --cfg-scale 3 --cfg-t-max 900 --x0-lowpass 1 --x0-lowpass-t-min 400 --device "one $$($(BIN)/python -c 'import torch; print(torch.cuda.get_device_name())') GPU (fp32, batch 256)" \
+	  --cfg-scale 3 --cfg-t-max 900 --x0-lowpass 1 --x0-lowpass-t-min 400 --retrieval-weight 0.5 --device "one $$($(BIN)/python -c 'import torch; print(torch.cuda.get_device_name())') GPU (fp32, batch 256)" \
 	  --how "Reproduce it with \`make model-gpu\` on one GPU (the two training stages took 4 min on an NVIDIA H200), which runs:" \
 	  --commands "$(DATA_GPU)
 	$(TRAIN_GPU)
