@@ -20,9 +20,9 @@ from .skeleton import T2M, Skeleton, forward_kinematics
 from .data import Caption, MotionItem, pos_tag_caption, write_humanml3d_layout
 
 # %% auto #0
-__all__ = ['ACTIONS', 'NEW_PHRASINGS', 'INDIRECT_PHRASINGS', 'SynthConfig', 'make_captions', 'SynthMotion', 'generate_motion',
-           'physical_stats', 'ExtractConfig', 'segment_actions', 'extract_attributes', 'attribute_accuracy',
-           'accuracy_table', 'build_synth_dataset']
+__all__ = ['ACTIONS', 'NEW_PHRASINGS', 'INDIRECT_PHRASINGS', 'CASUAL_PHRASINGS', 'SynthConfig', 'make_captions', 'SynthMotion',
+           'generate_motion', 'physical_stats', 'ExtractConfig', 'segment_actions', 'extract_attributes',
+           'attribute_accuracy', 'accuracy_table', 'build_synth_dataset']
 
 # %% ../nbs/03_synth.ipynb #7b711ee2
 def _rx(a):
@@ -1447,6 +1447,23 @@ INDIRECT_PHRASINGS = (  # (prompt, the action family it describes), each without
     ("a child springs repeatedly using only the left leg", 'hop'),
     ("a fan gives a round of applause", 'clap'),
     ("someone reaches up high with both hands", 'raise_arms'))
+
+# %% ../nbs/03_synth.ipynb #40354218
+CASUAL_PHRASINGS = (  # (prompt, the action family it names), phrased the way a user might type it
+    ("a man strolls across the room", 'walk'),
+    ("a woman sprints to catch the bus", 'run'),
+    ("a boy leaps up and lands where he started", 'jump'),
+    ("a person says goodbye with a wave of the left hand", 'wave'),
+    ("someone does a couple of deep knee bends", 'squat'),
+    ("a martial artist snaps a front kick", 'kick'),
+    ("a man throws a left jab and then a right cross", 'punch'),
+    ("someone backs up slowly, step by step", 'walk_backward'),
+    ("an actor bends forward at the waist to thank the crowd", 'bow'),
+    ("a person takes a seat on a chair, then rises", 'sit_stand'),
+    ("a dancer shuffles sideways to the right", 'side_step'),
+    ("a kid hops on his left foot", 'hop'),
+    ("a spectator applauds enthusiastically", 'clap'),
+    ("someone stretches both arms straight overhead", 'raise_arms'))
 
 # %% ../nbs/03_synth.ipynb #77029944
 def _synth_item(args):

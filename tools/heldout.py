@@ -3,7 +3,8 @@
 
 Each model generates 6-second motions for the 14 prompts of `mdmoe.synth.NEW_PHRASINGS` (one per action family,
 phrased outside the built-in caption grammar; `--prompts indirect`: the harder `INDIRECT_PHRASINGS`, each action described
-without its own word) with `--seeds` seeds, with its own default guidance, low-pass and retrieval weight
+without its own word; `--prompts casual`: `CASUAL_PHRASINGS`, written after the retrieval weight was chosen)
+with `--seeds` seeds, with its own default guidance, low-pass and retrieval weight
 (DPM-Solver++ 20 unless `--scheduler` / `--steps` / `--cfg-scale` / `--x0-lowpass` / `--retrieval` say otherwise). With `--candidates K`
 each generation is the best of K, reranked by the shipped contrastive evaluator (`MotionPipeline(..., candidates=K)`). A generation hits when `extract_attributes` finds
 the named action among its segments. Printed per model: hits of all generations, and per action the hits of
@@ -11,7 +12,7 @@ the named action among its segments. Printed per model: hits of all generations,
 indirect`. Its own reading, `--retrieval 0`: 38 of 70 (41 with `--cfg-scale 2.5 --x0-lowpass 0`, the previous
 defaults) and 24 of 70 indirect, as in the tutorial.
 
-    python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--prompts new|indirect] [--seeds 5] [--cfg-scale 5] [--x0-lowpass 0] [--candidates 4] [--retrieval 0] [--json OUT]
+    python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--prompts new|indirect|casual] [--seeds 5] [--cfg-scale 5] [--x0-lowpass 0] [--candidates 4] [--retrieval 0] [--json OUT]
 """
 from __future__ import annotations
 import json
@@ -19,11 +20,11 @@ import json
 import pandas as pd
 
 from mdmoe.pipeline import MotionPipeline
-from mdmoe.synth import INDIRECT_PHRASINGS, NEW_PHRASINGS, extract_attributes
+from mdmoe.synth import CASUAL_PHRASINGS, INDIRECT_PHRASINGS, NEW_PHRASINGS, extract_attributes
 
 from _compare import compare_parser
 
-PROMPT_SETS = {'new': NEW_PHRASINGS, 'indirect': INDIRECT_PHRASINGS}
+PROMPT_SETS = {'new': NEW_PHRASINGS, 'indirect': INDIRECT_PHRASINGS, 'casual': CASUAL_PHRASINGS}
 
 
 def heldout_hits(model: str, seeds: int = 5, steps: int = 20, scheduler: str = 'dpmsolver++',
@@ -47,7 +48,8 @@ def main(argv=None):
     ap = compare_parser(__doc__, seeds=5, json_help='also write the per-action hits here')
     ap.add_argument('--candidates', type=int, default=1, help="best of this many per generation, reranked by the shipped evaluator")
     ap.add_argument('--prompts', choices=sorted(PROMPT_SETS), default='new',
-                    help="new: NEW_PHRASINGS (the tutorial's); indirect: INDIRECT_PHRASINGS, each action without its own word")
+                    help="new: NEW_PHRASINGS (the tutorial's); indirect: INDIRECT_PHRASINGS, each action without its own word; "
+                         "casual: CASUAL_PHRASINGS, written after the retrieval weight was chosen")
     ap.add_argument('--retrieval', type=float, default=None,
                     help="retrieval_weight: mix in the nearest training caption's prediction (default: each model's; 0: off)")
     args = ap.parse_args(argv)
