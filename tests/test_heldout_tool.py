@@ -1,10 +1,12 @@
 """tools/heldout.py runs on the shipped model (two sampler steps, one seed) and reports one hit per new phrasing."""
 import json, sys
+
+import pytest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
 import heldout  # noqa: E402
-from mdmoe.synth import INDIRECT_PHRASINGS, NEW_PHRASINGS  # noqa: E402
+from mdmoe.synth import CASUAL_PHRASINGS, INDIRECT_PHRASINGS, NEW_PHRASINGS  # noqa: E402
 
 
 def test_heldout_table(tmp_path, capsys):
@@ -26,13 +28,14 @@ def test_heldout_best_of(tmp_path, capsys):
     assert 'best of 2' in capsys.readouterr().out
 
 
-def test_heldout_indirect(tmp_path, capsys):
-    "--prompts indirect runs the harder set and says so."
+@pytest.mark.parametrize('name, prompts', [('indirect', INDIRECT_PHRASINGS), ('casual', CASUAL_PHRASINGS)])
+def test_heldout_other_sets(tmp_path, capsys, name, prompts):
+    "--prompts indirect / casual runs that set and says so."
     out = tmp_path / 'hits.json'
-    heldout.main(['shipped', '--prompts', 'indirect', '--seeds', '1', '--steps', '1', '--retrieval', '0', '--json', str(out)])
+    heldout.main(['shipped', '--prompts', name, '--seeds', '1', '--steps', '1', '--retrieval', '0', '--json', str(out)])
     res = json.loads(out.read_text())
-    assert res['prompts'] == 'indirect' and res['actions'] == [a for _, a in INDIRECT_PHRASINGS]
-    assert f"indirect phrasings: {len(INDIRECT_PHRASINGS)} prompts" in capsys.readouterr().out
+    assert res['prompts'] == name and res['actions'] == [a for _, a in prompts]
+    assert f"{name} phrasings: {len(prompts)} prompts" in capsys.readouterr().out
 
 
 def test_heldout_retrieval(tmp_path, capsys, monkeypatch):

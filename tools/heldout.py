@@ -10,7 +10,7 @@ each generation is the best of K, reranked by the shipped contrastive evaluator 
 the named action among its segments. Printed per model: hits of all generations, and per action the hits of
 `--seeds`. With its defaults (retrieval weight 0.5) the shipped model reads 46 of 70, and 35 of 70 with `--prompts
 indirect`. Its own reading, `--retrieval 0`: 38 of 70 (41 with `--cfg-scale 2.5 --x0-lowpass 0`, the previous
-defaults) and 24 of 70 indirect, as in the tutorial.
+defaults) and 24 of 70 indirect, as in the tutorial. `--prompts casual`: 55 of 70, and 49 with `--retrieval 0`.
 
     python tools/heldout.py shipped RUN_DIR [RUN_DIR ...] [--prompts new|indirect|casual] [--seeds 5] [--cfg-scale 5] [--x0-lowpass 0] [--candidates 4] [--retrieval 0] [--json OUT]
 """
