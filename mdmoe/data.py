@@ -6,7 +6,6 @@ Docs: https://mdmoe.github.io/mdmoe/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #cf1e2ca9
 from __future__ import annotations
-import os
 import re
 import warnings
 from collections import Counter
@@ -19,14 +18,16 @@ import torch
 from torch.utils.data import Dataset
 from .skeleton import Skeleton, T2M, KIT
 from .motion import joints_to_features, features_to_joints
+from .files import MdmoeError, atomic_write, check_out_folder, staged_folder
 
 # %% auto #0
 __all__ = ['T2M_SPEC', 'KIT_SPEC', 'n_features', 'DatasetSpec', 'DatasetLayoutError', 'DatasetSkipWarning', 'Caption',
            'parse_caption_line', 'format_caption_line', 'pos_tag_caption', 'normalize', 'denormalize', 'group_std',
-           'Moments', 'mean_std_from_moments', 'load_split_ids', 'load_mean_std', 'compute_mean_std', 'MotionEntry',
-           'MotionSample', 'HumanML3DDataset', 'MotionBatch', 'lengths_to_mask', 'collate', 'MotionItem', 'LayoutInfo',
-           'check_out_dir', 'write_humanml3d_layout', 'bvh_item', 'merge_layouts', 'read_bvh', 'write_bvh', 'BvhMotion',
-           'BvhFormatError', 'register_bvh_map', 'BVH_JOINT_MAPS']
+           'Moments', 'mean_std_from_moments', 'read_layout_text', 'load_split_ids', 'check_stats', 'load_mean_std',
+           'compute_mean_std', 'MotionEntry', 'MotionSample', 'HumanML3DDataset', 'MotionBatch', 'lengths_to_mask',
+           'collate', 'MotionItem', 'LayoutInfo', 'check_out_dir', 'write_humanml3d_layout', 'bvh_item',
+           'merge_layouts', 'read_bvh', 'write_bvh', 'BvhMotion', 'BvhFormatError', 'register_bvh_map',
+           'BVH_JOINT_MAPS']
 
 # %% ../nbs/02_data.ipynb #18acc18b
 def n_features(n_joints: int) -> int:
@@ -80,7 +81,7 @@ KIT_SPEC = DatasetSpec(name='kit', n_feats=251, n_joints=21, fps=12.5, min_frame
                        unit_length=4, double_crop_prob=1 / 3, skeleton=KIT, feet_thre=0.05)
 
 # %% ../nbs/02_data.ipynb #3efc871e
-class DatasetLayoutError(ValueError):
+class DatasetLayoutError(MdmoeError, ValueError):
     "A folder that does not follow the HumanML3D / KIT-ML layout (missing or malformed files)."
 
 class DatasetSkipWarning(UserWarning):
@@ -342,23 +343,41 @@ def _check_root(root) -> Path:
                                  f"new_joint_vecs/, texts/, train.txt, Mean.npy and Std.npy")
     return root
 
+def read_layout_text(path: Path) -> str:
+    "A text file of a layout (split list, captions); one that is not UTF-8 raises `DatasetLayoutError` naming it."
+    try: return Path(path).read_text(encoding='utf-8')
+    except UnicodeDecodeError as e:
+        raise DatasetLayoutError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}); save it as UTF-8") from None
+
+def _is_file_stem(name: str) -> bool:
+    "Whether `name` names a file inside its folder (no separator, not '.' or '..', no NUL)."
+    return name not in ('.', '..') and not any(c in name for c in '/\\\0')
+
 def load_split_ids(root, split: str = 'train', spec: DatasetSpec = T2M_SPEC) -> list[str]:
-    "Motion ids listed in `root/<split>.txt`, one per line, in file order."
+    "Motion ids listed in `root/<split>.txt`, one per line, in file order; an id that would leave the folder is refused."
     root = _check_root(root)
+    if not _is_file_stem(split): raise DatasetLayoutError(f"split {split!r} is not a split name (a file name in {root}, such as 'train')")
     p = root / f'{split}.txt'
     if not p.is_file():
         have = sorted(q.stem for q in root.glob('*.txt'))
         raise DatasetLayoutError(f"split file {p} is missing (split files here: {have}); a split file lists one motion id per line")
-    return [s.strip() for s in p.read_text(encoding='utf-8').splitlines() if s.strip()]
+    ids = [s.strip() for s in read_layout_text(p).splitlines() if s.strip()]
+    bad = [i for i in ids if not _is_file_stem(i)]
+    if bad: raise DatasetLayoutError(f"{p} lists {bad[0]!r}, which is not a motion id ({len(bad)} such lines): an id names files "
+                                     f"inside {root}, without '/', '\\' or '..'; fix the split file")
+    return ids
 
-def _check_stats(mean, std, spec, where):
+def check_stats(mean, std, spec: DatasetSpec, where: str,  # what the statistics are, for the messages (e.g. their files)
+                hint: str = "recompute it with `compute_mean_std(root, save=True)`",  # what to do about a zero std
+               ) -> tuple[np.ndarray, np.ndarray]:
+    "`mean`, `std` as (d,) float32, checked: shape, finite, std > 0 (`DatasetLayoutError` naming `where` otherwise)."
     mean, std = np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
     for nm, a in (('mean', mean), ('std', std)):
         if a.shape != (spec.n_feats,): raise DatasetLayoutError(f"{where}: {nm} has shape {a.shape}, expected ({spec.n_feats},) for dataset {spec.name!r}")
         if not np.isfinite(a).all(): raise DatasetLayoutError(f"{where}: {nm} has NaN/inf at dims {np.flatnonzero(~np.isfinite(a))[:8].tolist()}")
     if (std <= 0).any():
         raise DatasetLayoutError(f"{where}: std is zero or negative at dims {np.flatnonzero(std <= 0)[:8].tolist()} "
-                                 f"({int((std <= 0).sum())} dims); recompute it with `compute_mean_std(root, save=True)`")
+                                 f"({int((std <= 0).sum())} dims); {hint}")
     return mean, std
 
 def load_mean_std(root, spec: DatasetSpec = T2M_SPEC) -> tuple[np.ndarray, np.ndarray]:
@@ -369,7 +388,7 @@ def load_mean_std(root, spec: DatasetSpec = T2M_SPEC) -> tuple[np.ndarray, np.nd
         if not p.is_file():
             raise DatasetLayoutError(f"{p} is missing. Create Mean.npy/Std.npy with mdmoe.data.compute_mean_std({str(root)!r}, save=True) "
                                      f"(HumanML3D's cal_mean_variance) or copy them from the dataset release")
-    return _check_stats(np.load(paths[0]), np.load(paths[1]), spec, f"{paths[0]} / {paths[1]}")
+    return check_stats(np.load(paths[0]), np.load(paths[1]), spec, f"{paths[0]} / {paths[1]}")
 
 def _load_features(path: Path, spec: DatasetSpec, check_finite: bool = True) -> np.ndarray:
     "A (t, d) float32 feature file, with its shape (and optionally NaN/inf) checked."
@@ -430,7 +449,7 @@ class MotionSample:
 # %% ../nbs/02_data.ipynb #c2903a6f
 def _read_captions(path: Path, spec: DatasetSpec, invalid: str, skipped: Counter) -> list[Caption] | None:
     "Captions of one texts file; None when the file is dropped (invalid='skip')."
-    lines = path.read_text(encoding='utf-8').splitlines()
+    lines = read_layout_text(path).splitlines()
     caps = []
     for n, line in enumerate(lines, 1):
         if not line.strip(): continue
@@ -473,7 +492,7 @@ class HumanML3DDataset(Dataset):
             if not (self.root / d).is_dir(): raise DatasetLayoutError(f"{self.root / d} is missing; a HumanML3D layout needs {spec.motion_dir}/ and {spec.text_dir}/")
         if (mean is None) != (std is None): raise ValueError("pass both mean and std, or neither (to read Mean.npy / Std.npy)")
         if mean is None: mean, std = load_mean_std(self.root, spec)
-        self.mean, self.std = _check_stats(mean, std, spec, 'mean/std passed to HumanML3DDataset')
+        self.mean, self.std = check_stats(mean, std, spec, 'mean/std passed to HumanML3DDataset')
         self.seed = int(seed.integers(2 ** 63)) if isinstance(seed, np.random.Generator) else seed
         self.epoch = 0
         self.ids = load_split_ids(self.root, split, spec)
@@ -597,14 +616,8 @@ class LayoutInfo:
 
 _NAME_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*')
 
-def _atomic_write(path: Path, write):
-    "Write through `write(file)` into a temporary file next to `path`, then rename it into place."
-    tmp = path.with_name(f'.{path.name}.tmp')
-    with open(tmp, 'wb') as f: write(f)
-    os.replace(tmp, path)
-
-def _atomic_save(path: Path, a: np.ndarray): _atomic_write(path, lambda f: np.save(f, a))
-def _atomic_text(path: Path, s: str): _atomic_write(path, lambda f: f.write(s.encode('utf-8')))
+def _atomic_save(path: Path, a: np.ndarray): atomic_write(path, lambda f: np.save(f, a), fsync=False)
+def _atomic_text(path: Path, s: str): atomic_write(path, lambda f: f.write(s.encode('utf-8')), fsync=False)
 
 def _tokenised(item_name: str, c, spec: DatasetSpec) -> Caption:
     c = Caption(c) if isinstance(c, str) else c
@@ -641,11 +654,8 @@ def _assign_splits(names: list[str], splits, seed: int, spec: DatasetSpec) -> di
     return {s: sorted(perm[a:b]) for s, a, b in zip(spec.splits, edges[:-1], edges[1:])}
 
 def check_out_dir(out_dir, overwrite: bool) -> Path:
-    "`out_dir` as a Path, refusing an existing file or non-empty folder unless `overwrite` (same-named files are then replaced)."
-    out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
-        raise FileExistsError(f"{out} exists and is not an empty folder; pass overwrite=True to write into it (same-named files are replaced)")
-    return out
+    "`out_dir` as a Path, checked writable and refused (`OutputExistsError`) when it is a file or a non-empty folder unless `overwrite`."
+    return check_out_folder(out_dir, overwrite)
 
 def write_humanml3d_layout(out_dir,  # folder to create (or fill, with overwrite=True)
                            items: Iterable[MotionItem],  # joint sequences with captions
@@ -655,40 +665,41 @@ def write_humanml3d_layout(out_dir,  # folder to create (or fill, with overwrite
                            stats_split: str | None = None,  # None: Mean/Std over all motions (HumanML3D); or a split name
                            overwrite: bool = False,  # allow writing into a non-empty folder
                           ) -> LayoutInfo:
-    "Write joint sequences and captions as a HumanML3D layout (features, joints, texts, splits, Mean/Std)."
+    "Write joint sequences and captions as a HumanML3D layout (features, joints, texts, splits, Mean/Std), swapped in when complete."
     out = check_out_dir(out_dir, overwrite)
     if spec.skeleton.bone_lengths is None:
         raise ValueError(f"spec {spec.name!r}: skeleton {spec.skeleton.name!r} has no target bone lengths, so features cannot be "
                          f"computed; use replace(spec, skeleton=spec.skeleton.with_bone_lengths_from(rest_pose))")
-    for d in (spec.motion_dir, spec.joints_dir, spec.text_dir): (out / d).mkdir(parents=True, exist_ok=True)
-    moments, n_frames = {}, 0
-    for it in items:
-        it = it if isinstance(it, MotionItem) else MotionItem(*it)
-        if not isinstance(it.name, str) or not _NAME_RE.fullmatch(it.name):
-            raise ValueError(f"MotionItem name {it.name!r} must be a file stem of letters, digits, '_', '-', '.'")
-        if it.name in moments: raise ValueError(f"MotionItem name {it.name!r} appears twice")
-        if isinstance(it.captions, (str, Caption)) or not len(it.captions):
-            raise ValueError(f"MotionItem {it.name!r}: captions must be a non-empty list of str or Caption")
-        caps = [_tokenised(it.name, c, spec) for c in it.captions]
-        try: feats = joints_to_features(np.asarray(it.joints), feet_thre=spec.feet_thre, skeleton=spec.skeleton)
-        except (ValueError, TypeError) as e: raise ValueError(f"MotionItem {it.name!r}: {e}") from None
-        joints = features_to_joints(torch.from_numpy(feats)).numpy().astype(np.float32)
-        _atomic_save(out / spec.motion_dir / f'{it.name}.npy', feats)
-        _atomic_save(out / spec.joints_dir / f'{it.name}.npy', joints)
-        _atomic_text(out / spec.text_dir / f'{it.name}.txt', ''.join(format_caption_line(c, spec) + '\n' for c in caps))
-        moments[it.name] = Moments.of(feats)
-        n_frames += len(feats)
-    names = sorted(moments)
-    if not names: raise ValueError("write_humanml3d_layout got no items")
-    split_ids = _assign_splits(names, splits, seed, spec)
-    for s, ids in {**split_ids, 'all': names}.items(): _atomic_text(out / f'{s}.txt', ''.join(i + '\n' for i in ids))
-    if stats_split is not None and stats_split not in split_ids:
-        raise ValueError(f"stats_split {stats_split!r} is not one of the splits {list(split_ids)}")
-    use = names if stats_split is None else split_ids[stats_split]
-    mean, std = mean_std_from_moments(sum((moments[i] for i in use), Moments(0, 0., 0.)), spec,
-                                      source=f"{len(use)} motions of {out}")
-    _atomic_save(out / spec.mean_file, mean)
-    _atomic_save(out / spec.std_file, std)
+    with staged_folder(out) as stage:  # written aside, swapped in whole: a failure leaves `out` as it was
+        for d in (spec.motion_dir, spec.joints_dir, spec.text_dir): (stage / d).mkdir(parents=True, exist_ok=True)
+        moments, n_frames = {}, 0
+        for it in items:
+            it = it if isinstance(it, MotionItem) else MotionItem(*it)
+            if not isinstance(it.name, str) or not _NAME_RE.fullmatch(it.name):
+                raise ValueError(f"MotionItem name {it.name!r} must be a file stem of letters, digits, '_', '-', '.'")
+            if it.name in moments: raise ValueError(f"MotionItem name {it.name!r} appears twice")
+            if isinstance(it.captions, (str, Caption)) or not len(it.captions):
+                raise ValueError(f"MotionItem {it.name!r}: captions must be a non-empty list of str or Caption")
+            caps = [_tokenised(it.name, c, spec) for c in it.captions]
+            try: feats = joints_to_features(np.asarray(it.joints), feet_thre=spec.feet_thre, skeleton=spec.skeleton)
+            except (ValueError, TypeError) as e: raise ValueError(f"MotionItem {it.name!r}: {e}") from None
+            joints = features_to_joints(torch.from_numpy(feats)).numpy().astype(np.float32)
+            _atomic_save(stage / spec.motion_dir / f'{it.name}.npy', feats)
+            _atomic_save(stage / spec.joints_dir / f'{it.name}.npy', joints)
+            _atomic_text(stage / spec.text_dir / f'{it.name}.txt', ''.join(format_caption_line(c, spec) + '\n' for c in caps))
+            moments[it.name] = Moments.of(feats)
+            n_frames += len(feats)
+        names = sorted(moments)
+        if not names: raise ValueError("write_humanml3d_layout got no items")
+        split_ids = _assign_splits(names, splits, seed, spec)
+        for s, ids in {**split_ids, 'all': names}.items(): _atomic_text(stage / f'{s}.txt', ''.join(i + '\n' for i in ids))
+        if stats_split is not None and stats_split not in split_ids:
+            raise ValueError(f"stats_split {stats_split!r} is not one of the splits {list(split_ids)}")
+        use = names if stats_split is None else split_ids[stats_split]
+        mean, std = mean_std_from_moments(sum((moments[i] for i in use), Moments(0, 0., 0.)), spec,
+                                          source=f"{len(use)} motions of {out}")
+        _atomic_save(stage / spec.mean_file, mean)
+        _atomic_save(stage / spec.std_file, std)
     return LayoutInfo(out, split_ids, len(names), n_frames)
 
 # %% ../nbs/02_data.ipynb #672a349d
@@ -729,19 +740,20 @@ def merge_layouts(out_dir,  # folder to create (or fill, with overwrite=True)
             for p in (root / spec.motion_dir / f'{i}.npy', root / spec.text_dir / f'{i}.txt'):
                 if not p.is_file(): raise DatasetLayoutError(f"{root} lists {i!r} in a split but {p} is missing")
         plan.append((root, ids))
-    for d in (spec.motion_dir, spec.joints_dir, spec.text_dir): (out / d).mkdir(parents=True, exist_ok=True)
     splits: dict[str, list[str]] = {}
     for root, ids in plan:
         for dst, v in ids.items(): splits.setdefault(dst, []).extend(v)
-    n_frames = 0
-    for i, root in sorted(owner.items()):
-        for d, ext in ((spec.motion_dir, '.npy'), (spec.joints_dir, '.npy'), (spec.text_dir, '.txt'), ('attributes', '.json')):
-            p = root / d / f'{i}{ext}'
-            if p.is_file():
-                (out / d).mkdir(exist_ok=True)
-                _atomic_write(out / d / p.name, lambda f, p=p: f.write(p.read_bytes()))
-        n_frames += len(np.load(out / spec.motion_dir / f'{i}.npy', mmap_mode='r'))
     splits = {s: sorted(set(v)) for s, v in {**{s: [] for s in spec.splits}, **splits}.items()}
-    for s, v in {**splits, 'all': sorted(owner)}.items(): _atomic_text(out / f'{s}.txt', ''.join(i + '\n' for i in v))
-    compute_mean_std(out, spec, save=True)
+    n_frames = 0
+    with staged_folder(out) as stage:  # written aside, swapped in whole (see `write_humanml3d_layout`)
+        for d in (spec.motion_dir, spec.joints_dir, spec.text_dir): (stage / d).mkdir()
+        for i, root in sorted(owner.items()):
+            for d, ext in ((spec.motion_dir, '.npy'), (spec.joints_dir, '.npy'), (spec.text_dir, '.txt'), ('attributes', '.json')):
+                p = root / d / f'{i}{ext}'
+                if p.is_file():
+                    (stage / d).mkdir(exist_ok=True)
+                    shutil.copyfile(p, stage / d / p.name)
+            n_frames += len(np.load(stage / spec.motion_dir / f'{i}.npy', mmap_mode='r'))
+        for s, v in {**splits, 'all': sorted(owner)}.items(): _atomic_text(stage / f'{s}.txt', ''.join(i + '\n' for i in v))
+        compute_mean_std(stage, spec, save=True)
     return LayoutInfo(out, splits, len(owner), n_frames)

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 from .skeleton import T2M, Skeleton, quat_to_matrix
-from .data import T2M_SPEC, Caption, MotionItem, pos_tag_caption, write_humanml3d_layout
+from .data import T2M_SPEC, Caption, MotionItem, check_out_dir, pos_tag_caption, write_humanml3d_layout
+from .files import staged_folder
 
 # %% auto #0
 __all__ = ['DEEPMIMIC_URDF', 'DEEPMIMIC_DOFS', 'DEEPMIMIC_CLIPS', 'DEEPMIMIC_CAPTIONS', 'MOCAP_README', 'DeepMimicConfig',
@@ -460,11 +461,12 @@ def build_mocap_dataset(out_dir,  # folder to write (HumanML3D layout)
     items = [MotionItem(name, load_deepmimic_clip(root / c.path, urdf, config.fps, c.loops, config),
                         [Caption(t, tuple(pos_tag_caption(t, backend='rules'))) for t in DEEPMIMIC_CAPTIONS[name]])
              for name, c in DEEPMIMIC_CLIPS.items()]
-    out = Path(out_dir)
-    info = write_humanml3d_layout(out, items, spec=T2M_SPEC, splits={'train': list(DEEPMIMIC_CLIPS)}, overwrite=overwrite)
-    for split in ('val', 'test'): shutil.copyfile(out / 'train.txt', out / f'{split}.txt')
-    (out / 'README.md').write_text(MOCAP_README)
-    return info.root
+    out = check_out_dir(out_dir, overwrite)
+    with staged_folder(out) as stage:  # written aside, swapped in when complete
+        write_humanml3d_layout(stage, items, spec=T2M_SPEC, splits={'train': list(DEEPMIMIC_CLIPS)})
+        for split in ('val', 'test'): shutil.copyfile(stage / 'train.txt', stage / f'{split}.txt')
+        (stage / 'README.md').write_text(MOCAP_README)
+    return out
 
 def mocap_dir() -> Path:
     "The converted DeepMimic clips shipped with mdmoe (HumanML3D layout, read-only package data)."
@@ -484,11 +486,10 @@ def build_builtin_dataset(out_dir,  # folder to create (HumanML3D layout)
     "The built-in training set: `n` synthetic motions (own splits, attributes) + the mocap clips (train only); returns the folder."
     import tempfile
     from mdmoe.synth import build_synth_dataset
-    from mdmoe.data import merge_layouts, check_out_dir
+    from mdmoe.data import merge_layouts
     out = check_out_dir(out_dir, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+    with staged_folder(out) as stage, tempfile.TemporaryDirectory(dir=stage.parent) as tmp:  # swapped in when complete
         synth = build_synth_dataset(Path(tmp) / 'synth', n=n, seed=seed, workers=workers)
-        merge_layouts(out, synth, (mocap_dir(), {'train': 'all'}), overwrite=overwrite)
-        shutil.copyfile(synth / 'synth.json', out / 'synth.json')
+        merge_layouts(stage, synth, (mocap_dir(), {'train': 'all'}))
+        shutil.copyfile(synth / 'synth.json', stage / 'synth.json')
     return out

@@ -17,7 +17,8 @@ import torch
 from scipy.interpolate import PchipInterpolator
 from scipy.ndimage import gaussian_filter1d, minimum_filter1d
 from .skeleton import T2M, Skeleton, forward_kinematics
-from .data import Caption, MotionItem, pos_tag_caption, write_humanml3d_layout
+from .data import Caption, MotionItem, check_out_dir, pos_tag_caption, write_humanml3d_layout
+from .files import staged_folder
 
 # %% auto #0
 __all__ = ['ACTIONS', 'NEW_PHRASINGS', 'INDIRECT_PHRASINGS', 'CASUAL_PHRASINGS', 'SynthConfig', 'make_captions', 'SynthMotion',
@@ -1484,7 +1485,7 @@ def build_synth_dataset(out_dir,  # folder to create (HumanML3D layout)
                        ) -> Path:
     "Generate `n` motions and write them as a HumanML3D layout with `attributes/<id>.json`; returns the folder."
     if n < 1: raise ValueError(f"n must be at least 1, got {n}")
-    out, attrs = Path(out_dir), {}
+    out, attrs = check_out_dir(out_dir, overwrite), {}
     jobs = [(seed, i, cfg) for i in range(n)]
     def items(it):
         for item, a in it:
@@ -1493,18 +1494,19 @@ def build_synth_dataset(out_dir,  # folder to create (HumanML3D layout)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tensors here are tiny: thread start-up would dominate
     try:
-        if workers > 1:
-            ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
-            with ctx.Pool(workers, initializer=_init_worker) as pool:
-                info = write_humanml3d_layout(out, items(pool.imap(_synth_item, jobs, chunksize=8)), seed=seed, overwrite=overwrite)
-        else: info = write_humanml3d_layout(out, items(map(_synth_item, jobs)), seed=seed, overwrite=overwrite)
+        with staged_folder(out) as stage:  # written aside, swapped in when complete: a failure leaves `out` as it was
+            if workers > 1:
+                ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
+                with ctx.Pool(workers, initializer=_init_worker) as pool:
+                    info = write_humanml3d_layout(stage, items(pool.imap(_synth_item, jobs, chunksize=8)), seed=seed)
+            else: info = write_humanml3d_layout(stage, items(map(_synth_item, jobs)), seed=seed)
+            (stage / 'attributes').mkdir()
+            for name, a in attrs.items():
+                last = a['n_frames'] - 1  # features (and the written joints) have one frame fewer than the generated joints
+                a = dict(a, n_frames=last, segments=[dict(s, end_frame=min(s['end_frame'], last)) for s in a['segments']])
+                (stage / 'attributes' / f'{name}.json').write_text(json.dumps(_jsonable(a), sort_keys=True, indent=1) + '\n')
+            meta = dict(generator='mdmoe.synth', n=n, seed=seed, actions=list(ACTIONS), config=_jsonable(asdict(cfg)),
+                        splits={k: len(v) for k, v in info.splits.items()})
+            (stage / 'synth.json').write_text(json.dumps(meta, sort_keys=True, indent=1) + '\n')
     finally: torch.set_num_threads(threads)
-    (out / 'attributes').mkdir(exist_ok=True)
-    for name, a in attrs.items():
-        last = a['n_frames'] - 1  # features (and the written joints) have one frame fewer than the generated joints
-        a = dict(a, n_frames=last, segments=[dict(s, end_frame=min(s['end_frame'], last)) for s in a['segments']])
-        (out / 'attributes' / f'{name}.json').write_text(json.dumps(_jsonable(a), sort_keys=True, indent=1) + '\n')
-    meta = dict(generator='mdmoe.synth', n=n, seed=seed, actions=list(ACTIONS), config=_jsonable(asdict(cfg)),
-                splits={k: len(v) for k, v in info.splits.items()})
-    (out / 'synth.json').write_text(json.dumps(meta, sort_keys=True, indent=1) + '\n')
-    return info.root
+    return out

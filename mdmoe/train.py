@@ -29,6 +29,7 @@ from torch import nn, Tensor
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .files import file_sha256
 from .data import DatasetSpec, T2M_SPEC, KIT_SPEC, HumanML3DDataset, MotionBatch, collate
 from .text import TextEncoderConfig, TextEncoder, resolve_encoder_dir
 from .denoiser import DenoiserConfig, Denoiser
@@ -40,10 +41,10 @@ __all__ = ['SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION', 'CKPT_FORMAT', 'MODEL_F
            'MANIFEST_FILE', 'LATEST_FILE', 'RESUME_FREE_KEYS', 'TEXT_CACHE_FILE', 'ZERO_INIT_PATHS', 'ConfigError',
            'DataConfig', 'TrainConfig', 'config_from_dict', 'flatten_config', 'text_width', 'ExperimentConfig',
            'parse_overrides', 'warmup_cosine', 'EMA', 'EpochBatchSampler', 'CheckpointError', 'rank_file',
-           'file_sha256', 'tensors_sha256', 'rng_state', 'set_rng_state', 'checkpoint_root', 'checkpoint_name',
-           'save_checkpoint', 'list_checkpoints', 'latest_checkpoint', 'verify_checkpoint', 'load_tensors',
-           'load_state', 'read_checkpoint', 'MotionDiffusionModel', 'StepOutput', 'Objective', 'perceptual_encoder',
-           'make_objective', 'training_losses', 'MetricWindow', 'CsvLog', 'read_log', 'plot_log', 'check_resume_config',
+           'tensors_sha256', 'rng_state', 'set_rng_state', 'checkpoint_root', 'checkpoint_name', 'save_checkpoint',
+           'list_checkpoints', 'latest_checkpoint', 'verify_checkpoint', 'load_tensors', 'load_state',
+           'read_checkpoint', 'MotionDiffusionModel', 'StepOutput', 'Objective', 'perceptual_encoder', 'make_objective',
+           'training_losses', 'MetricWindow', 'CsvLog', 'read_log', 'plot_log', 'check_resume_config',
            'dataset_captions', 'precompute_text', 'warm_up', 'make_accelerator', 'train', 'reduced_means',
            'check_replicas', 'evaluate_loss', 'initial_weights', 'load_model', 'main']
 
@@ -421,13 +422,6 @@ class CheckpointError(RuntimeError):
     "A checkpoint that cannot be used: missing, truncated, altered, unsafe or incompatible (names the file and what to do)."
 
 def rank_file(rank: int) -> str: return f'rank{rank}.safetensors'
-
-def file_sha256(path) -> str:
-    "Hex SHA-256 of a file's bytes."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
-    return h.hexdigest()
 
 # %% ../nbs/11_train.ipynb #f15890ff
 def tensors_sha256(tensors: Mapping[str, Tensor]) -> str:
