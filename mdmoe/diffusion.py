@@ -22,12 +22,12 @@ from .data import T2M_SPEC, DatasetSpec, lengths_to_mask
 from .denoiser import DenoiserOutput, downsample
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'PREDICTIONS', 'TIMESTEP_SAMPLERS', 'SCHEDULERS', 'DiffusionConfig', 'diffusion_schedule',
-           'convert_prediction', 'q_sample', 'training_target', 'Conditioning', 'drop_conditioning', 'drop_tokens',
-           'hide_tokens', 'GuidedModel', 'upsample_linear', 'TimestepSampler', 'LossAwareSampler',
-           'make_timestep_sampler', 'DiffusionLoss', 'diffusion_loss', 'make_scheduler', 'InpaintSpec',
-           'joint_feature_mask', 'sample', 'lowpass_x0', 'seconds_to_frames', 'window_starts', 'LongSample',
-           'smoothstep', 'sample_long', 'velocity_jumps', 'seam_stats']
+__all__ = ['SCHEDULES', 'PREDICTIONS', 'TIMESTEP_SAMPLERS', 'CFG_SCALE_MAX', 'SCHEDULERS', 'check_cfg_scale', 'check_steps',
+           'DiffusionConfig', 'diffusion_schedule', 'convert_prediction', 'q_sample', 'training_target', 'Conditioning',
+           'drop_conditioning', 'drop_tokens', 'hide_tokens', 'GuidedModel', 'upsample_linear', 'TimestepSampler',
+           'LossAwareSampler', 'make_timestep_sampler', 'DiffusionLoss', 'diffusion_loss', 'make_scheduler',
+           'InpaintSpec', 'joint_feature_mask', 'sample', 'lowpass_x0', 'seconds_to_frames', 'window_starts',
+           'LongSample', 'smoothstep', 'sample_long', 'velocity_jumps', 'seam_stats']
 
 # %% ../nbs/07_diffusion.ipynb #373a4740
 SCHEDULES = {'cosine': 'squaredcos_cap_v2', 'linear': 'linear', 'scaled_linear': 'scaled_linear'}  # ours -> diffusers' beta_schedule
@@ -37,6 +37,22 @@ TIMESTEP_SAMPLERS = ('uniform', 'loss_aware')
 def _check_lowpass(sigma, what: str = 'x0_lowpass'):
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
         raise ValueError(f"{what}={sigma!r} must be a finite number of frames >= 0 (0 = off)")
+
+CFG_SCALE_MAX = 30.  # guidance above this only amplifies the model's error (at 1e5 joints land a kilometre away); papers use 2.5 to 7.5
+
+def check_cfg_scale(s, what: str = 'cfg_scale'):
+    "Refuse a guidance scale (float, or one per sample) that is not a finite number in [0, CFG_SCALE_MAX]; 1 = conditional only, 0 = unconditional."
+    try: v = torch.as_tensor(s, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError): v = None
+    if isinstance(s, bool) or v is None or not bool((v.isfinite() & (v >= 0) & (v <= CFG_SCALE_MAX)).all()):
+        raise ValueError(f"{what}={s!r} must be a finite number in [0, {CFG_SCALE_MAX:g}] (1: no guidance, 0: unconditional; "
+                         f"papers use 2.5 to 7.5, the shipped model 3)")
+
+def check_steps(steps, config: DiffusionConfig, what: str = 'steps'):
+    "Refuse a number of sampler steps that is not a whole number from 1 to the training steps T."
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= config.n_train_steps:
+        raise ValueError(f"{what}={steps!r} must be a whole number from 1 to the model's {config.n_train_steps} training steps "
+                         f"(20 is the default; more than T would repeat timesteps)")
 
 @dataclass(frozen=True)
 class DiffusionConfig:
@@ -76,6 +92,7 @@ class DiffusionConfig:
         if self.cfg_t_max is not None and not (isinstance(self.cfg_t_max, int) and 0 <= self.cfg_t_max < self.n_train_steps):
             bad(f"cfg_t_max={self.cfg_t_max!r} must be None or an int timestep in [0, {self.n_train_steps - 1}]")
         _check_lowpass(self.x0_lowpass, 'DiffusionConfig: x0_lowpass')
+        check_cfg_scale(self.cfg_scale, 'DiffusionConfig: cfg_scale')
         t_min = self.x0_lowpass_t_min
         if isinstance(t_min, bool) or not isinstance(t_min, int) or t_min < 0: bad(f"x0_lowpass_t_min={t_min!r} must be an int timestep >= 0")
         if self.x0_lowpass and t_min >= self.n_train_steps:
@@ -561,9 +578,9 @@ def _step_kwargs(scheduler: SchedulerMixin, generator) -> dict:
 def sample(model: GuidedModel,
            cond: Conditioning, # b conditions
            lengths, # (b,) frames of each motion (see `seconds_to_frames`)
-           steps: int | None = None, # scheduler steps; None: config.steps (DDPM with steps=T is the full chain)
+           steps: int | None = None, # scheduler steps, 1 to T; None: config.steps, at most T (DDPM with steps=T is the full chain)
            scheduler: str | SchedulerMixin | None = None, # name (see `SCHEDULERS`), class name, or a built scheduler
-           cfg_scale=None, # None: config.cfg_scale; float or (b,) per-sample scales; 1 = no guidance (one pass)
+           cfg_scale=None, # None: config.cfg_scale; float or (b,) per-sample scales in [0, CFG_SCALE_MAX]; 1 = no guidance (one pass)
            generator: torch.Generator | None = None,
            n_frames: int | None = None, # padded length of the output; None: max(lengths)
            inpaint: InpaintSpec | None = None, # values kept fixed (MDM-style replacement)
@@ -586,18 +603,21 @@ def sample(model: GuidedModel,
     cap = getattr(getattr(model.denoiser, 'config', None), 'max_frames', None)
     if cap is not None and t_max > cap: raise ValueError(f"{t_max} frames > the denoiser's max_frames={cap}; use sample_long for longer motions")
     if cfg_scale is None: cfg_scale = cfg.cfg_scale
+    check_cfg_scale(cfg_scale)
     if isinstance(cfg_scale, (int, float)) and cfg_scale == 1: cfg_scale = None
+    steps = min(cfg.steps, cfg.n_train_steps) if steps is None else steps
+    check_steps(steps, cfg)
     cfg_t_max = cfg.cfg_t_max if cfg_t_max is None else cfg_t_max
     if cfg_t_max is not None and cfg_t_max < 0: raise ValueError(f"cfg_t_max={cfg_t_max} must be >= 0 (T - 1 = guide at every step)")
     coarse_fraction = cfg.coarse_fraction if coarse_fraction is None else coarse_fraction
     if coarse_fraction and not cfg.coarse_prob:
         warnings.warn("coarse-to-fine sampling with a model not trained at half frame rate (DiffusionConfig.coarse_prob=0)", stacklevel=2)
     sched = make_scheduler(scheduler or cfg.sampler, cfg) if not isinstance(scheduler, SchedulerMixin) else scheduler
-    sched.set_timesteps(steps or cfg.steps, device=device)
+    sched.set_timesteps(steps, device=device)
     if hasattr(sched, 'set_begin_index'): sched.set_begin_index(0)  # step i is timesteps[i], even where timesteps repeat
     ts = sched.timesteps.tolist()
     if len(set(ts)) < len(ts):
-        warnings.warn(f"{type(sched).__name__} repeats timesteps at {steps or cfg.steps} steps ({ts}): the repeated steps add "
+        warnings.warn(f"{type(sched).__name__} repeats timesteps at {steps} steps ({ts[:20]}{' ...' if len(ts) > 20 else ''}): the repeated steps add "
                       "network evaluations at (almost) the same noise level; e.g. Karras sigmas crowd near t=T-1 under a "
                       "schedule whose last alpha_bar is tiny", stacklevel=2)
     dst = {v: k for k, v in PREDICTIONS.items()}[sched.config.prediction_type]

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import math
 import pickle
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,14 +21,15 @@ from typing import Callable, Mapping, NamedTuple, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.data import DataLoader
 
 from .data import T2M_SPEC, DatasetSpec, HumanML3DDataset, collate, lengths_to_mask, normalize, pos_tag_caption
 from .metrics import EvalEmbeddings
-from .text import TextEncoder, TextEncoderConfig, mean_pool
+from .text import TextEncoder, TextEncoderConfig, bundle_encoder, encoder_inside, mean_pool
+from .files import MdmoeError, atomic_text, save_tensors, staged_folder, verify_checksums, write_checksums
 
 # %% auto #0
 __all__ = ['POS_ENUMERATOR', 'VIP_LISTS', 'SOS_TOKEN', 'EOS_TOKEN', 'PAD_TOKEN', 'UNK_WORD', 'GLOVE_PREFIX',
@@ -173,11 +175,11 @@ def build_t2m_networks(config: T2MEvaluatorConfig = T2MEvaluatorConfig()) -> dic
                 movement_encoder=MovementConvEncoder(c.dim_pose - c.n_contact, c.dim_movement_enc_hidden, c.dim_movement_latent))
 
 # %% ../nbs/10_evaluator.ipynb #4370c149
-class UnsafeCheckpointError(pickle.UnpicklingError):
+class UnsafeCheckpointError(MdmoeError, pickle.UnpicklingError):
     "A checkpoint that `torch.load(weights_only=True)` refuses: corrupt, or a pickle that would run code."
 
-class CheckpointLayoutError(ValueError):
-    "A checkpoint whose keys or tensor shapes differ from the expected layout."
+class CheckpointLayoutError(MdmoeError, ValueError):
+    "A checkpoint whose keys or tensor shapes differ from the expected layout, or whose files differ from their checksums."
 
 def check_state_dict(state: Mapping,  # loaded state dict
                      module: nn.Module,  # the network it is for (may live on the meta device)
@@ -626,12 +628,15 @@ class ContrastiveEvaluator(nn.Module, TextMotionEvaluator):
         with _eval_mode(self): return self.embed_motions(motions, lengths)
 
     def save(self, out_dir) -> Path:
-        "Write `contrastive_evaluator.safetensors` + `contrastive_evaluator.json` into `out_dir`; returns the folder."
-        out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}, str(out / CONTRASTIVE_WEIGHTS))
-        meta = dict(format=CONTRASTIVE_FORMAT, version=CONTRASTIVE_VERSION, config=self.config.to_dict(),
-                    text_encoder=self.text.cache_tag, train=self.train_record)
-        (out / CONTRASTIVE_CONFIG).write_text(json.dumps(meta, indent=1))
+        "Write `contrastive_evaluator.safetensors`, `contrastive_evaluator.json` and `checksums.json` into `out_dir` (aside, then swapped in)."
+        out = Path(out_dir)
+        with staged_folder(out) as stage:
+            text = bundle_encoder(TextEncoderConfig(backend=self.config.text_backend, path=self.config.text_path), stage)
+            save_tensors(stage / CONTRASTIVE_WEIGHTS, {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()})
+            meta = dict(format=CONTRASTIVE_FORMAT, version=CONTRASTIVE_VERSION, config=replace(self.config, text_path=text.path).to_dict(),
+                        text_encoder=self.text.cache_tag, train=self.train_record)
+            atomic_text(stage / CONTRASTIVE_CONFIG, json.dumps(meta, indent=1))
+            write_checksums(stage, [p.relative_to(stage).as_posix() for p in sorted(stage.rglob('*')) if p.is_file()], CONTRASTIVE_FORMAT)
         return out
 
     @classmethod
@@ -639,17 +644,22 @@ class ContrastiveEvaluator(nn.Module, TextMotionEvaluator):
              device='cpu',
              text_encoder: TextEncoder | None = None,  # a frozen TextEncoder to share; built from the config if None
             ) -> ContrastiveEvaluator:
-        "Load a saved contrastive evaluator (safetensors + JSON, never pickle), in eval mode."
+        "Load a saved contrastive evaluator (safetensors + JSON, never pickle, checked against its checksums.json), in eval mode."
         folder = Path(folder)
         paths = [folder / CONTRASTIVE_CONFIG, folder / CONTRASTIVE_WEIGHTS]
         missing = [p.name for p in paths if not p.is_file()]
         if missing: raise FileNotFoundError(f"{folder} has no {missing}; train one with train_contrastive_evaluator(data_root, out_dir=...)")
+        hint = "the evaluator is corrupt or was altered: copy it again (reinstall mdmoe for the shipped one) or train it again"
+        if not verify_checksums(folder, CONTRASTIVE_FORMAT, [p.name for p in paths], CheckpointLayoutError, hint):
+            warnings.warn(f"{folder} has no checksums.json, so its files cannot be checked for corruption; save it again to add one", stacklevel=2)
         meta = json.loads(paths[0].read_text())
         if meta.get('format') != CONTRASTIVE_FORMAT or meta.get('version') != CONTRASTIVE_VERSION:
             raise ValueError(f"{paths[0]}: format {meta.get('format')!r} version {meta.get('version')!r}, expected {CONTRASTIVE_FORMAT!r} version {CONTRASTIVE_VERSION}")
         unknown = sorted(set(meta) - {'format', 'version', 'config', 'text_encoder', 'train'})
         if unknown: raise ValueError(f"{paths[0]}: unknown keys {unknown}")
-        ev = cls(ContrastiveEvaluatorConfig.from_dict(meta['config']), text_encoder=text_encoder)
+        config = ContrastiveEvaluatorConfig.from_dict(meta['config'])
+        text = encoder_inside(TextEncoderConfig(backend=config.text_backend, path=config.text_path), folder, str(paths[0]))
+        ev = cls(replace(config, text_path=text.path), text_encoder=text_encoder)
         if ev.text.cache_tag != meta['text_encoder']:
             raise ValueError(f"{paths[0]} was trained with text encoder {meta['text_encoder']!r}, but this one is {ev.text.cache_tag!r}; "
                              f"install the same encoder (config text_backend/text_path)")

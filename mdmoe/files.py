@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 # %% auto #0
-__all__ = ['NO_SPACE', 'MdmoeError', 'UnsafePathError', 'OutputExistsError', 'OutputNotWritableError', 'DiskFullError',
-           'disk_full', 'disk_errors', 'atomic_write', 'atomic_bytes', 'atomic_text', 'staged_folder', 'check_writable',
-           'check_out_folder', 'inside', 'file_sha256', 'files_manifest', 'check_manifest', 'read_manifest']
+__all__ = ['NO_SPACE', 'CHECKSUMS_FILE', 'MdmoeError', 'UnsafePathError', 'OutputExistsError', 'OutputNotWritableError',
+           'DiskFullError', 'disk_full', 'disk_errors', 'atomic_write', 'atomic_bytes', 'atomic_text', 'save_tensors',
+           'staged_folder', 'check_writable', 'check_out_folder', 'inside', 'file_sha256', 'files_manifest',
+           'check_manifest', 'read_manifest', 'write_checksums', 'verify_checksums']
 
 # %% ../nbs/00a_files.ipynb #1f78f2dd
 class MdmoeError(Exception):
@@ -75,6 +76,12 @@ def atomic_bytes(path, data: bytes, fsync: bool = True) -> Path:
 def atomic_text(path, text: str, fsync: bool = True) -> Path:
     "`atomic_write` of a UTF-8 text."
     return atomic_bytes(path, text.encode('utf-8'), fsync)
+
+def save_tensors(path, tensors: dict,  # name -> contiguous torch tensor
+                 metadata: dict[str, str] | None = None, fsync: bool = True) -> Path:
+    "`atomic_write` of a safetensors file (a full disk is a `DiskFullError`, not safetensors' `SafetensorError`)."
+    from safetensors.torch import save  # torch is not needed by the rest of this module
+    return atomic_bytes(path, save(tensors, metadata), fsync)
 
 # %% ../nbs/00a_files.ipynb #5b8f59d0
 def _swap_in(new: Path, out: Path):
@@ -181,3 +188,24 @@ def read_manifest(path, error: type[Exception], hint: str) -> dict:
     except (OSError, ValueError) as e: raise error(f"{path} is corrupt or unreadable ({e}); {hint}") from None
     if not isinstance(m, dict): raise error(f"{path} is not a manifest (a JSON object); {hint}")
     return m
+
+CHECKSUMS_FILE = 'checksums.json'
+
+def write_checksums(folder, names: Iterable[str], format: str) -> Path:
+    "Write `checksums.json` into `folder`: size and SHA-256 of the named files, which loading the folder checks."
+    folder = Path(folder)
+    return atomic_text(folder / CHECKSUMS_FILE, json.dumps(files_manifest(folder, names, format=format), indent=1) + '\n')
+
+def verify_checksums(folder, format: str,
+                     required: Iterable[str],  # files the manifest must list (the ones the loader reads)
+                     error: type[Exception], hint: str) -> bool:
+    "Check `folder` against its `checksums.json` (raising `error` naming the first bad file); False when it has none."
+    folder = Path(folder)
+    path = folder / CHECKSUMS_FILE
+    if not path.is_file(): return False
+    m = read_manifest(path, error, hint)
+    if m.get('format') != format: raise error(f"{path} has format {m.get('format')!r}, expected {format!r}; {hint}")
+    unlisted = sorted(set(required) - set(m.get('files') or {}))
+    if unlisted: raise error(f"{path} does not list {unlisted}, which loading reads; {hint}")
+    check_manifest(folder, m, error, str(path), hint)
+    return True

@@ -6,7 +6,7 @@ Docs: https://mdmoe.github.io/mdmoe/pipeline.html.md"""
 
 # %% ../nbs/12_pipeline.ipynb #ffb14021
 from __future__ import annotations
-import gzip, hashlib, json, os, re, warnings
+import dataclasses, gzip, hashlib, json, os, re, warnings
 from functools import cached_property
 import shutil
 from dataclasses import dataclass
@@ -17,20 +17,24 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 from safetensors import SafetensorError
-from safetensors.torch import save_file, load_file
-from .data import denormalize, load_split_ids, parse_caption_line
+from safetensors.torch import load_file
+from .files import CHECKSUMS_FILE, atomic_text, atomic_write, check_writable, save_tensors, staged_folder, verify_checksums, write_checksums
+from .data import check_stats, denormalize, load_split_ids, parse_caption_line
 from .motion import features_to_joints
-from .text import check_texts, mean_pool, TextEncoder
-from .diffusion import sample, sample_long, seconds_to_frames, SCHEDULERS
-from .train import ExperimentConfig, MotionDiffusionModel, load_model, load_tensors, MANIFEST_FILE, checkpoint_root
+from .text import check_texts, bundle_encoder, encoder_inside, mean_pool, ENCODER_DIR, TextEncoder
+from .diffusion import check_cfg_scale, check_steps, sample, sample_long, seconds_to_frames, SCHEDULERS
+from .train import (ExperimentConfig, MotionDiffusionModel, load_model, load_tensors, CheckpointError, MANIFEST_FILE,
+                         checkpoint_root)
 
 # %% auto #0
-__all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'CAPTIONS_FILE', 'packaged_model_dir', 'MotionOutput',
-           'caption_words', 'mdmoe_cache_dir', 'read_captions', 'write_captions', 'CaptionBank', 'MotionPipeline',
+__all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'PRETRAINED_FORMAT', 'CAPTIONS_FILE', 'packaged_model_dir',
+           'pretrained_files', 'write_pretrained_checksums', 'verify_pretrained', 'MotionOutput', 'caption_words',
+           'mdmoe_cache_dir', 'read_captions', 'write_captions', 'CaptionBank', 'MotionPipeline',
            'packaged_evaluator_dir', 'default_evaluator', 'EvalReport', 'evaluate_pipeline']
 
 # %% ../nbs/12_pipeline.ipynb #de87d35f
 CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE = 'config.json', 'model.safetensors', 'Mean.npy', 'Std.npy'
+PRETRAINED_FORMAT = 'mdmoe.pipeline.pretrained/1'  # the format of a pretrained folder's checksums.json
 
 def _package_dir() -> Path:
     "The installed `mdmoe` package folder (also right when this code runs in its notebook, which has no `__file__`)."
@@ -41,10 +45,30 @@ def packaged_model_dir() -> Path:
     "Folder of the model shipped inside the installed package."
     return _package_dir() / 'assets' / 'model'
 
-def _find_stats(folders: Sequence[Path]) -> tuple[np.ndarray, np.ndarray]:
+def pretrained_files(folder) -> list[str]:
+    "The files of a pretrained folder that loading reads (what its checksums.json lists)."
+    folder = Path(folder)
+    names = [n for n in (CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE, CAPTIONS_FILE) if (folder / n).is_file()]
+    enc = folder / ENCODER_DIR
+    return names + ([str(p.relative_to(folder).as_posix()) for p in sorted(enc.rglob('*')) if p.is_file()] if enc.is_dir() else [])
+
+def write_pretrained_checksums(folder) -> Path:
+    "(Re)write a pretrained folder's checksums.json over the files loading reads (after changing one of them by hand)."
+    return write_checksums(folder, pretrained_files(folder), PRETRAINED_FORMAT)
+
+def verify_pretrained(folder) -> None:
+    "Check a pretrained folder's files against its checksums.json (`CheckpointError` naming the bad file); warn when it has none."
+    folder = Path(folder)
+    hint = "the model is corrupt or was altered: copy (or download) it again, or save it again with save_pretrained"
+    if not verify_checksums(folder, PRETRAINED_FORMAT, [CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE], CheckpointError, hint):
+        warnings.warn(f"{folder} has no {CHECKSUMS_FILE}, so its files cannot be checked for corruption; save it again with "
+                      f"save_pretrained (or run mdmoe.pipeline.write_pretrained_checksums on it) to add one", stacklevel=3)
+
+def _find_stats(folders: Sequence[Path], spec) -> tuple[np.ndarray, np.ndarray]:
     for f in folders:
         if f is not None and (f / MEAN_FILE).exists() and (f / STD_FILE).exists():
-            return np.load(f / MEAN_FILE), np.load(f / STD_FILE)
+            return check_stats(np.load(f / MEAN_FILE), np.load(f / STD_FILE), spec, f"{f / MEAN_FILE} / {f / STD_FILE}",
+                               hint="the model's normalisation is broken: copy Mean.npy / Std.npy again from the data it was trained on")
     raise FileNotFoundError(f"no {MEAN_FILE}/{STD_FILE} found in {[str(f) for f in folders if f is not None]}: the model needs its "
                             f"training data's normalisation; copy them from the dataset folder it was trained on")
 
@@ -99,10 +123,11 @@ def read_captions(path) -> list[str]:
 def write_captions(path, captions: Sequence[str]) -> Path:
     "Write captions one per line, sorted and deduplicated, gzipped when the name ends in .gz (mtime 0: the same captions, the same bytes)."
     path, data = Path(path), ''.join(c + '\n' for c in sorted(set(captions))).encode('utf-8')
-    if path.suffix != '.gz': path.write_bytes(data)
-    else:
-        with gzip.GzipFile(path, 'wb', mtime=0) as f: f.write(data)
-    return path
+    def write(f):
+        if path.suffix != '.gz': f.write(data)
+        else:
+            with gzip.GzipFile(str(path), 'wb', fileobj=f, mtime=0) as g: g.write(data)
+    return atomic_write(path, write)
 
 class CaptionBank:
     "Training captions, their vocabulary, and their sentence embeddings under a text encoder, to find the one nearest a prompt."
@@ -154,13 +179,10 @@ class CaptionBank:
                 if e.shape == (len(self), self.encoder.d) and torch.isfinite(e).all(): return e.float()
             except (OSError, KeyError, SafetensorError): pass  # broken: recomputed and replaced below
         e = self.embed(self.captions, desc and f'{desc} (once: cached in {path.parent})').half()
-        tmp = path.with_name(f'{path.name}.{os.getpid()}.tmp')
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            save_file({'embeddings': e}, str(tmp))
-            os.replace(tmp, path)
-        except OSError as err:
-            tmp.unlink(missing_ok=True)
+            save_tensors(path, {'embeddings': e})  # atomic: concurrent generations into one cache each write whole files
+        except OSError as err:  # a full disk included
             warnings.warn(f"could not keep the caption embeddings in {path} ({err}); they are recomputed next time", stacklevel=2)
         return e.float()
 
@@ -182,6 +204,7 @@ class MotionPipeline:
             raise ValueError(f"mean/std shapes {mean.shape}/{std.shape} do not match the model's {self.spec.n_feats} features")
         self.mean, self.std = mean.astype(np.float32), std.astype(np.float32)
         self.folder: Path | None = None  # where it was loaded from (set by `from_pretrained`)
+        self.data_root = Path(config.data.root) if config.data.root else None  # training data, for `training_captions` (None for a pretrained folder)
         self.bank: CaptionBank | None = None  # the training captions for `retrieval_weight`; None: loaded when first needed
 
     @property
@@ -194,7 +217,7 @@ class MotionPipeline:
     @classmethod
     def from_pretrained(cls, path=None,  # pretrained folder, training run or checkpoint folder; None: the shipped model
                         device='cpu', use_ema: bool = True) -> MotionPipeline:
-        "Load a model; raises FileNotFoundError / CheckpointError naming the path when it is missing or broken."
+        "Load a model; raises FileNotFoundError / CheckpointError / UnsafePathError naming the path when it is missing, broken or reaches outside its folder."
         shipped = path is None
         path = packaged_model_dir() if shipped else Path(path)
         if not path.exists():
@@ -202,21 +225,23 @@ class MotionPipeline:
             raise FileNotFoundError(f"no model at {path}{hint}")
         if (path / MANIFEST_FILE).exists() or (checkpoint_root(path) / 'latest').exists():  # a training run or checkpoint
             config, model = load_model(path, ema=use_ema)
-            folders = [path, Path(config.data.root) if config.data.root else None]
+            folders, data_root = [path, Path(config.data.root) if config.data.root else None], config.data.root
         else:
             if not (path / CONFIG_FILE).exists(): raise FileNotFoundError(f"{path} has no {CONFIG_FILE}: not a pretrained mdmoe folder")
+            verify_pretrained(path)
             config = ExperimentConfig.load(path / CONFIG_FILE)
+            config = dataclasses.replace(config, text=encoder_inside(config.text, path, str(path / CONFIG_FILE)))
             model = MotionDiffusionModel(config)
             model.load_trainable_state_dict(load_tensors(path / WEIGHTS_FILE), source=str(path / WEIGHTS_FILE))
-            folders = [path]
-        pipe = cls(model, config, *_find_stats(folders)).to(device)
-        pipe.folder = path
+            folders, data_root = [path], None  # a pretrained folder's data.root names where it was trained, not a folder here
+        pipe = cls(model, config, *_find_stats(folders, config.data.dataset_spec)).to(device)
+        pipe.folder, pipe.data_root = path, Path(data_root) if data_root else None
         return pipe
 
     def training_captions(self) -> list[str]:
         "The model's training captions: `train_captions.txt.gz` of its folder, else the train split of its data root."
         if self.folder is not None and (self.folder / CAPTIONS_FILE).is_file(): return read_captions(self.folder / CAPTIONS_FILE)
-        root = Path(self.config.data.root) if self.config.data.root else None
+        root = self.data_root
         if root is not None and (root / 'texts').is_dir():
             caps = [parse_caption_line(l, self.spec).text for mid in load_split_ids(root, 'train', self.spec)
                     if (root / 'texts' / f'{mid}.txt').is_file()
@@ -234,17 +259,18 @@ class MotionPipeline:
     def save_pretrained(self, folder,
                         dtype: torch.dtype | None = None,  # e.g. torch.float16 to halve the file; loading casts back to float32
                        ) -> Path:
-        "Write config, trainable weights and normalisation to `folder` (loadable by `from_pretrained`)."
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.config.save(folder / CONFIG_FILE)
-        cast = lambda v: v.to(dtype) if dtype is not None and v.is_floating_point() else v
-        save_file({k: cast(v.detach().cpu()).contiguous() for k, v in self.model.trainable_state_dict().items()}, str(folder / WEIGHTS_FILE))
-        np.save(folder / MEAN_FILE, self.mean)
-        np.save(folder / STD_FILE, self.std)
+        "Write config, trainable weights, normalisation, training captions and checksums to `folder` (written aside, then swapped in)."
+        folder = check_writable(folder)
         try: caps = self.bank.captions if self.bank is not None else self.training_captions()
         except FileNotFoundError: caps = None  # nothing to keep: retrieval then needs `pipe.bank`
-        if caps is not None: write_captions(folder / CAPTIONS_FILE, caps)
+        cast = lambda v: v.to(dtype) if dtype is not None and v.is_floating_point() else v
+        with staged_folder(folder) as stage:
+            config = dataclasses.replace(self.config, text=bundle_encoder(self.config.text, stage))  # a config names files inside only
+            config.save(stage / CONFIG_FILE)
+            save_tensors(stage / WEIGHTS_FILE, {k: cast(v.detach().cpu()).contiguous() for k, v in self.model.trainable_state_dict().items()})
+            for name, a in ((MEAN_FILE, self.mean), (STD_FILE, self.std)): atomic_write(stage / name, lambda f, a=a: np.save(f, a))
+            if caps is not None: write_captions(stage / CAPTIONS_FILE, caps)
+            write_pretrained_checksums(stage)
         return folder
 
     def _lengths(self, n: int, seconds, frames) -> np.ndarray:
@@ -265,13 +291,13 @@ class MotionPipeline:
     def __call__(self, texts,  # a caption or a list of captions
                  seconds=None,  # duration per motion (float or list); default 6 s
                  frames=None,  # or frames per motion (int or list)
-                 steps: int = 20,  # sampler steps
-                 cfg_scale: float | None = None,  # classifier-free guidance scale; None: the model's default
+                 steps: int = 20,  # sampler steps, 1 to the model's training steps T
+                 cfg_scale: float | None = None,  # classifier-free guidance scale in [0, 30] (`CFG_SCALE_MAX`); None: the model's default
                  cfg_t_max: int | None = None,  # guide only at timesteps <= this (guidance interval); None: the model's default
                  x0_lowpass: float | None = None,  # low-pass (frames) of the early x0 estimates; None: the model's default; 0: off
                  scheduler: str = 'dpmsolver++',  # a name in `mdmoe.diffusion.SCHEDULERS` or a diffusers class name
-                 seed: int | None = None,
-                 batch_size: int = 32,
+                 seed: int | None = None,  # 0 to 2**63 - 1; None: fresh randomness
+                 batch_size: int = 32,  # captions generated at once (>= 1)
                  candidates: int = 1,  # > 1: generate this many per caption and keep the one `scorer` matches best to it
                  scorer=None,  # a `TextMotionEvaluator` that ranks the candidates; None: the shipped contrastive evaluator
                  retrieval_weight: float | None = None,  # > 0: captions with words no training caption used are guided toward (1 - w) their own + w the nearest training caption's prediction; None: the model's default; 0: off
@@ -280,7 +306,12 @@ class MotionPipeline:
         texts = [texts] if isinstance(texts, str) else list(texts)
         if not texts: raise ValueError("texts is empty: give at least one caption")
         check_texts(texts)
-        if not isinstance(steps, int) or steps < 1: raise ValueError(f"steps={steps!r} must be a positive integer")
+        check_steps(steps, self.config.diffusion)
+        if cfg_scale is not None: check_cfg_scale(cfg_scale)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r} must be a whole number >= 1 (how many captions are generated at once)")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= 2 ** 63 - 1):
+            raise ValueError(f"seed={seed!r} must be None or a whole number from 0 to 2**63 - 1")
         if isinstance(scheduler, str) and scheduler not in SCHEDULERS and not scheduler[:1].isupper():
             raise ValueError(f"unknown scheduler {scheduler!r}; use one of {sorted(SCHEDULERS)} or a diffusers scheduler class name")
         if isinstance(candidates, bool) or not isinstance(candidates, (int, np.integer)) or candidates < 1:
@@ -384,8 +415,7 @@ class EvalReport:
                  physical=self.physical.to_dict('index'))
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(d, indent=1, default=float) + '\n')
-        return path
+        return atomic_text(path, json.dumps(d, indent=1, default=float) + '\n')  # the old report, or the new one, never half
 
     @classmethod
     def from_json(cls, path) -> EvalReport:

@@ -11,6 +11,9 @@ import dataclasses
 import io
 import json
 import random
+import re
+import shutil
+import unicodedata
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -24,18 +27,24 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from .files import MdmoeError, inside
+
 # %% auto #0
-__all__ = ['FREEZE_MODES', 'CACHE_FORMAT', 'DEBERTA_HUB_NAME', 'TOKENIZER_PROBE', 'TINY_CORPUS_WORDS', 'FINAL_NORM_NAMES',
-           'EncoderFilesNotFoundError', 'DegenerateTokenizerError', 'TextTruncationWarning', 'TextEncoderConfig',
-           'check_texts', 'EmbeddingCache', 'minilm_dir', 'resolve_encoder_dir', 'check_tokenizer', 'load_text_backend',
-           'make_tiny_deberta', 'layer_stack', 'set_trainable', 'TextEncoding', 'pad_states', 'mean_pool',
-           'resolve_max_length', 'TextEncoder']
+__all__ = ['FREEZE_MODES', 'CACHE_FORMAT', 'DEBERTA_HUB_NAME', 'TOKENIZER_PROBE', 'HUB_NAME', 'ENCODER_DIR', 'TINY_CORPUS_WORDS',
+           'FINAL_NORM_NAMES', 'EncoderFilesNotFoundError', 'UnsafeModelError', 'DegenerateTokenizerError',
+           'TextTruncationWarning', 'TextEncoderConfig', 'check_texts', 'EmbeddingCache', 'minilm_dir',
+           'resolve_encoder_dir', 'check_no_code', 'encoder_folder', 'encoder_inside', 'bundle_encoder',
+           'check_tokenizer', 'load_text_backend', 'make_tiny_deberta', 'layer_stack', 'set_trainable', 'TextEncoding',
+           'pad_states', 'mean_pool', 'resolve_max_length', 'TextEncoder']
 
 # %% ../nbs/04_text.ipynb #ee7ac99a
-class EncoderFilesNotFoundError(FileNotFoundError):
+class EncoderFilesNotFoundError(MdmoeError, FileNotFoundError):
     "The text encoder's files are not on this machine (mdmoe never downloads at run time)."
 
-class DegenerateTokenizerError(RuntimeError):
+class UnsafeModelError(MdmoeError, ValueError):
+    "An encoder folder that asks to run code of its own: mdmoe loads configs and weights, never code."
+
+class DegenerateTokenizerError(MdmoeError, RuntimeError):
     "A tokenizer loaded without its vocabulary file: every word maps to the unknown token."
 
 class TextTruncationWarning(UserWarning):
@@ -85,13 +94,20 @@ class TextEncoderConfig:
 
 # %% ../nbs/04_text.ipynb #a1feca30
 def check_texts(texts: Sequence[str]) -> list[str]:
-    "Return `texts` as a list, raising on a lone string, non-strings and empty captions (naming the index)."
+    "Return `texts` as a list, raising on a lone string, non-strings, and captions that are empty, have nothing printable or are not valid text (naming the index)."
     if isinstance(texts, str): raise TypeError(f"texts must be a list of captions, got the single string {texts[:60]!r}; wrap it in a list")
     texts = list(texts)
     if not texts: raise ValueError("texts is empty; pass at least one caption")
     for i, t in enumerate(texts):
         if not isinstance(t, str): raise TypeError(f"caption {i} is a {type(t).__name__} ({t!r:.60}), not a str")
         if not t.strip(): raise ValueError(f"caption {i} is empty or whitespace only ({t!r}); every caption needs text")
+        try: t.encode('utf-8')
+        except UnicodeEncodeError as e:
+            raise ValueError(f"caption {i} is not valid text: {t[e.start:e.end]!r} at character {e.start} is a lone surrogate (what bytes that "
+                             f"are not UTF-8 become on a command line or in a file read with errors='surrogateescape'); pass UTF-8 text") from None
+        if all(unicodedata.category(c)[0] in 'CZ' for c in t):
+            raise ValueError(f"caption {i} has no printable character ({t[:60]!r}: only control, format, zero-width or space "
+                             f"characters); every caption needs words")
     return texts
 
 # %% ../nbs/04_text.ipynb #7413c78d
@@ -176,6 +192,53 @@ def resolve_encoder_dir(config: TextEncoderConfig) -> Path:
         raise EncoderFilesNotFoundError(f"text encoder {name!r} is neither a local folder nor in the Hugging Face cache "
                                         f"({constants.HF_HUB_CACHE}). {_download_hint(config.backend, name)}") from e
 
+def _asks_for_code(p: Path) -> bool:
+    "Whether a JSON config names code of its own (transformers' `auto_map`)."
+    raw = p.read_bytes()
+    if b'"auto_map"' not in raw: return False
+    try: d = json.loads(raw)
+    except ValueError: return True  # unreadable, and names auto_map: refuse rather than guess
+    return not isinstance(d, dict) or 'auto_map' in d
+
+def check_no_code(path) -> None:
+    "Raise `UnsafeModelError` when an encoder folder ships code: an `auto_map` in its JSON configs, or Python files."
+    path = Path(path)
+    asks = [p.name for p in sorted(path.glob('*.json')) if _asks_for_code(p)] + [p.name for p in sorted(path.glob('*.py'))]
+    if asks: raise UnsafeModelError(f"the text encoder at {path} ships code of its own ({', '.join(asks)}); mdmoe never runs code from "
+                                    f"a model folder (it loads with trust_remote_code=False): use an encoder whose architecture "
+                                    f"transformers already has, without auto_map or .py files")
+
+HUB_NAME = re.compile(r'[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*')  # 'org/name' on the Hugging Face hub
+
+def encoder_folder(config: TextEncoderConfig,
+                   base=None,  # the folder relative paths are read from; None: the working directory
+                  ) -> str | None:
+    "The local folder `config` names (its `path`, or a `backend` that is no known name), None for the bundled MiniLM and the HF cache."
+    if config.path is not None: return config.path
+    if config.backend in ('minilm', 'deberta'): return None
+    if HUB_NAME.fullmatch(config.backend) and not (Path(base or '.') / config.backend).expanduser().is_dir(): return None
+    return config.backend
+
+def encoder_inside(config: TextEncoderConfig,
+                   folder,  # the model folder the config was read from
+                   what: str = "the model's config",  # for the message
+                  ) -> TextEncoderConfig:
+    "`config` with the encoder folder it names resolved inside `folder`; one that leaves it raises `UnsafePathError`."
+    name = encoder_folder(config, folder)
+    if name is None: return config
+    key = 'path' if config.path is not None else 'backend'
+    return dataclasses.replace(config, path=str(inside(name, folder, f"{what}'s text.{key}")))
+
+ENCODER_DIR = 'text_encoder'  # where a saved model keeps its copy of a text encoder that is a local folder
+
+def bundle_encoder(config: TextEncoderConfig,
+                   folder,  # a model folder being written
+                  ) -> TextEncoderConfig:
+    "Copy a text encoder that is a local folder into `folder/text_encoder` (data files only) and return `config` naming it there."
+    if encoder_folder(config) is None: return config  # the bundled MiniLM or the Hugging Face cache: nothing to copy
+    shutil.copytree(resolve_encoder_dir(config), Path(folder) / ENCODER_DIR, ignore=shutil.ignore_patterns('*.py', '.*'))
+    return dataclasses.replace(config, path=ENCODER_DIR)
+
 def check_tokenizer(tokenizer, path) -> None:
     "Raise `DegenerateTokenizerError` when `tokenizer` maps every word of a probe sentence to its unknown token."
     ids = tokenizer(TOKENIZER_PROBE, add_special_tokens=False)['input_ids']
@@ -195,9 +258,10 @@ def load_text_backend(config: TextEncoderConfig):
     tok_cls, model_cls = ((transformers.DebertaV2Tokenizer, transformers.DebertaV2Model) if config.backend == 'deberta'
                           else (transformers.AutoTokenizer, transformers.AutoModel))
     try:
-        tokenizer = tok_cls.from_pretrained(str(path), local_files_only=True)
+        check_no_code(path)
+        tokenizer = tok_cls.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
         check_tokenizer(tokenizer, path)  # before the weights: fail fast
-        model = model_cls.from_pretrained(str(path), local_files_only=True)
+        model = model_cls.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
     except OSError as e:
         raise EncoderFilesNotFoundError(f"could not load the text encoder from {path}: {e}. {_download_hint(config.backend, str(path))}") from e
     return path, tokenizer, model

@@ -27,9 +27,10 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
-from .files import file_sha256
+from .files import (MdmoeError, atomic_bytes, atomic_write, check_manifest, disk_errors, files_manifest, file_sha256,
+                         read_manifest, save_tensors)
 from .data import DatasetSpec, T2M_SPEC, KIT_SPEC, HumanML3DDataset, MotionBatch, collate
 from .text import TextEncoderConfig, TextEncoder, resolve_encoder_dir
 from .denoiser import DenoiserConfig, Denoiser
@@ -53,7 +54,7 @@ SCHEMA_VERSION = 1
 SPECS: dict[str, DatasetSpec] = {'t2m': T2M_SPEC, 'kit': KIT_SPEC}
 MIXED_PRECISION = ('no', 'bf16')
 
-class ConfigError(ValueError):
+class ConfigError(MdmoeError, ValueError):
     "An experiment configuration that cannot be used: unknown key, wrong type, bad value or mismatch (names the dotted key)."
 
 def _fsync(path: Path):
@@ -63,15 +64,9 @@ def _fsync(path: Path):
     finally: os.close(fd)
 
 def _atomic_write_bytes(path: Path, data: bytes):
-    "Write `data` to `path` via a temporary sibling, fsync and `os.replace` (readers see the old or the new file, never half)."
-    path = Path(path)
-    tmp = path.with_name(f'.{path.name}.tmp{os.getpid()}')
-    with open(tmp, 'wb') as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync(path.parent)
+    "Write `data` to `path` via a temporary sibling, fsync and `os.replace` (readers see the old or the new file, never half), and fsync the folder."
+    atomic_bytes(path, data)
+    _fsync(Path(path).parent)
 
 # %% ../nbs/11_train.ipynb #d8d144d4
 @dataclass(frozen=True)
@@ -418,7 +413,7 @@ CKPT_FORMAT = 'mdmoe.train.checkpoint/1'
 MODEL_FILE, EMA_FILE, CONFIG_FILE, STATE_FILE, MANIFEST_FILE = 'model.safetensors', 'ema.safetensors', 'config.json', 'state.pt', 'manifest.json'
 LATEST_FILE = 'latest'
 
-class CheckpointError(RuntimeError):
+class CheckpointError(MdmoeError, RuntimeError):
     "A checkpoint that cannot be used: missing, truncated, altered, unsafe or incompatible (names the file and what to do)."
 
 def rank_file(rank: int) -> str: return f'rank{rank}.safetensors'
@@ -463,10 +458,8 @@ def checkpoint_root(out_dir) -> Path: return Path(out_dir) / 'ckpt'
 def checkpoint_name(step: int) -> str: return f'step_{step:08d}'
 
 def _write_manifest(folder: Path, step: int):
-    files = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST_FILE)
-    manifest = {'format': CKPT_FORMAT, 'step': step,
-                'files': {n: {'bytes': (folder / n).stat().st_size, 'sha256': file_sha256(folder / n)} for n in files}}
-    _atomic_write_bytes(folder / MANIFEST_FILE, json.dumps(manifest, indent=1).encode())
+    files = [p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST_FILE]
+    _atomic_write_bytes(folder / MANIFEST_FILE, json.dumps(files_manifest(folder, files, format=CKPT_FORMAT, step=step), indent=1).encode())
 
 def save_checkpoint(out_dir, # run folder; checkpoints go to out_dir/ckpt
                     step: int, # optimizer steps done
@@ -474,27 +467,32 @@ def save_checkpoint(out_dir, # run folder; checkpoints go to out_dir/ckpt
                     keep_last: int = 3, # older checkpoints are deleted
                     accelerator=None, # for multi-process runs: barriers and the main process
                    ) -> Path:
-    "Write a checkpoint atomically: files into a temporary folder, manifest, rename, then the `latest` pointer."
+    "Write a checkpoint atomically: files into a temporary folder, manifest, rename, then the `latest` pointer; on an error (a full disk: `DiskFullError`) the temporary folder is removed."
     is_main = accelerator is None or accelerator.is_main_process
     barrier = accelerator.wait_for_everyone if accelerator is not None else (lambda: None)
     root = checkpoint_root(out_dir)
     final, tmp = root / checkpoint_name(step), root / f'.tmp_{checkpoint_name(step)}'
-    if is_main:
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-    barrier()
-    for name, write in writers.items():
-        write(tmp / name)
-        _fsync(tmp / name)
-    barrier()
-    if is_main:
-        _write_manifest(tmp, step)
-        _fsync(tmp)
-        if final.exists(): shutil.rmtree(final)
-        os.replace(tmp, final)
-        _fsync(root)
-        _atomic_write_bytes(root / LATEST_FILE, (final.name + '\n').encode())
-        for old in list_checkpoints(out_dir)[:-keep_last]: shutil.rmtree(old)
+    try:
+        with disk_errors(final):
+            if is_main:
+                shutil.rmtree(tmp, ignore_errors=True)
+                tmp.mkdir(parents=True)
+            barrier()
+            for name, write in writers.items():
+                write(tmp / name)
+                _fsync(tmp / name)
+            barrier()
+            if is_main:
+                _write_manifest(tmp, step)
+                _fsync(tmp)
+                if final.exists(): shutil.rmtree(final)
+                os.replace(tmp, final)
+                _fsync(root)
+                _atomic_write_bytes(root / LATEST_FILE, (final.name + '\n').encode())
+                for old in list_checkpoints(out_dir)[:-keep_last]: shutil.rmtree(old)
+    except BaseException:
+        if is_main: shutil.rmtree(tmp, ignore_errors=True)
+        raise
     barrier()
     return final
 
@@ -520,19 +518,11 @@ def verify_checkpoint(folder) -> dict:
     mpath = folder / MANIFEST_FILE
     if not folder.is_dir(): raise CheckpointError(f"checkpoint folder {folder} does not exist")
     if not mpath.is_file(): raise CheckpointError(f"{folder} has no {MANIFEST_FILE}: not a complete mdmoe checkpoint (interrupted while writing?)")
-    try: manifest = json.loads(mpath.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CheckpointError(f"{mpath} is corrupt ({e})") from None
+    hint = f"resume from an earlier checkpoint (edit {folder.parent / LATEST_FILE}) or start afresh"
+    manifest = read_manifest(mpath, CheckpointError, hint)
     if manifest.get('format') != CKPT_FORMAT:
         raise CheckpointError(f"{mpath} has format {manifest.get('format')!r}; this mdmoe reads {CKPT_FORMAT!r}")
-    for name, meta in manifest['files'].items():
-        p = folder / name
-        if not p.is_file(): raise CheckpointError(f"{p} is missing from the checkpoint")
-        size = p.stat().st_size
-        if size != meta['bytes']:
-            raise CheckpointError(f"{p} is truncated or was rewritten: {size} bytes, the manifest says {meta['bytes']}; "
-                                  f"resume from an earlier checkpoint (edit {folder.parent / LATEST_FILE}) or start afresh")
-        if file_sha256(p) != meta['sha256']:
-            raise CheckpointError(f"{p} does not match its SHA-256 in {mpath} (corrupt or altered); resume from an earlier checkpoint")
+    check_manifest(folder, manifest, CheckpointError, str(mpath), hint)
     return manifest
 
 def load_tensors(path) -> dict[str, Tensor]:
@@ -612,6 +602,11 @@ class MotionDiffusionModel(nn.Module):
         want = {k for k in self.trainable_state_dict() if k in sd or not k.startswith(may_lack)}  # startswith(()) is False
         if missing := sorted(want - set(sd)): raise CheckpointError(f"{source} lacks {len(missing)} weights, e.g. {missing[:3]}; it was made for another model config")
         if extra := sorted(set(sd) - want): raise CheckpointError(f"{source} has {len(extra)} weights this model does not, e.g. {extra[:3]}")
+        mine = self.trainable_state_dict()
+        for k, v in sd.items():  # load_state_dict would silently cast an int32 or bool tensor into a float weight
+            if v.is_floating_point() != mine[k].is_floating_point() or (not v.is_floating_point() and v.dtype != mine[k].dtype):
+                raise CheckpointError(f"{source}: {k} is {v.dtype}, the model's is {mine[k].dtype}; the file is corrupt or was "
+                                      f"rewritten with the wrong type")
         full = {('guided.' + k if k.startswith('denoiser.') else k): v for k, v in sd.items()}
         try: self.load_state_dict(full, strict=False)
         except RuntimeError as e: raise CheckpointError(f"{source} does not fit this model: {str(e).splitlines()[-1].strip()}") from None
@@ -917,17 +912,18 @@ def train(config: ExperimentConfig,
             except ImportError: tb = None
 
     def save(step):
-        def state_writer(path):
-            torch.save({'step': step, 'epoch': step // sampler.steps_per_epoch, 'batch_in_epoch': step % sampler.steps_per_epoch,
-                        'steps_per_epoch': sampler.steps_per_epoch, 'world_size': world, 'optimizer': opt.state_dict(),
-                        'scheduler': sched.state_dict(), 'timestep_sampler': objective.sampler.state_dict()}, path)
+        def state_writer(path):  # through a file object: a full disk is an OSError (with a path, torch says "unexpected pos")
+            state = {'step': step, 'epoch': step // sampler.steps_per_epoch, 'batch_in_epoch': step % sampler.steps_per_epoch,
+                     'steps_per_epoch': sampler.steps_per_epoch, 'world_size': world, 'optimizer': opt.state_dict(),
+                     'scheduler': sched.state_dict(), 'timestep_sampler': objective.sampler.state_dict()}
+            atomic_write(path, lambda f: torch.save(state, f), fsync=False)
         rng, fingerprint = rng_state(), check_replicas(model, ema, objective.sampler, acc, step)
-        writers = {rank_file(rank): lambda p: save_file(rng, str(p), metadata=fingerprint)}
+        writers = {rank_file(rank): lambda p: save_tensors(p, rng, fingerprint, fsync=False)}
         if acc.is_main_process:
             writers.update({
-                MODEL_FILE: lambda p: save_file(_cpu(model.trainable_state_dict()), str(p), metadata={'format': CKPT_FORMAT}),
-                EMA_FILE: lambda p: save_file(_cpu(ema.state_dict()), str(p), metadata={'format': CKPT_FORMAT}),
-                CONFIG_FILE: lambda p: p.write_text(config.to_json()),
+                MODEL_FILE: lambda p: save_tensors(p, _cpu(model.trainable_state_dict()), {'format': CKPT_FORMAT}, fsync=False),
+                EMA_FILE: lambda p: save_tensors(p, _cpu(ema.state_dict()), {'format': CKPT_FORMAT}, fsync=False),
+                CONFIG_FILE: lambda p: atomic_bytes(p, config.to_json().encode(), fsync=False),
                 STATE_FILE: state_writer})
         return save_checkpoint(out, step, writers, tc.keep_last, acc)
 

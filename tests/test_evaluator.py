@@ -134,7 +134,7 @@ def test_contrastive_roundtrip_safetensors_json(tmp_path):
     torch.manual_seed(0)
     ev = ContrastiveEvaluator(cfg, mean=np.zeros(263, np.float32), std=np.full(263, 2., np.float32)).eval()
     ev.save(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [CONTRASTIVE_CONFIG, CONTRASTIVE_WEIGHTS]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['checksums.json', CONTRASTIVE_CONFIG, CONTRASTIVE_WEIGHTS]
     back = ContrastiveEvaluator.load(tmp_path, text_encoder=ev.text)
     feats = [np.random.default_rng(i).standard_normal((n, 263)).astype(np.float32) for i, n in enumerate((30, 70))]
     torch.testing.assert_close(back.encode_features(feats), ev.encode_features(feats))

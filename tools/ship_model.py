@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 
 from mdmoe.data import HumanML3DDataset
-from mdmoe.pipeline import CAPTIONS_FILE, MotionPipeline, write_captions
+from mdmoe.pipeline import CAPTIONS_FILE, MotionPipeline, write_captions, write_pretrained_checksums
 from mdmoe.train import dataset_captions, latest_checkpoint
 
 CARD = """# The model shipped with mdmoe
@@ -33,7 +33,8 @@ It has only seen the built-in data's vocabulary (17 action families: walking, ru
 waving, kicking, ...). It is a demonstration and test fixture, not a HumanML3D model: train one with
 `mdmoe train small --data /path/to/HumanML3D` for that.
 
-Files: `config.json`, `model.safetensors`, `Mean.npy`/`Std.npy` (the training set's normalisation),
+Files: `config.json`, `model.safetensors`, `Mean.npy`/`Std.npy` (the training set's normalisation), `checksums.json`
+(size and SHA-256 of the files loading reads, checked by `from_pretrained`),
 `train_log.csv` (every logged loss term and routing statistic), `train_captions.txt.gz` (all training captions; also what
 `pipe(texts, retrieval_weight=w)` searches for a prompt's nearest training caption),
 `eval_report.json` (`mdmoe eval` on the built-in test split; `eval_report_cfgX.json`, where present, at guidance X;
@@ -134,6 +135,7 @@ def main(argv=None):
     ds = HumanML3DDataset(args.data, 'train', pipe.spec)
     caps = dataset_captions(ds)
     write_captions(out / CAPTIONS_FILE, caps)  # the training split as the dataset reads it (replaces what save_pretrained found)
+    write_pretrained_checksums(out)  # the captions changed: checksums.json lists what loading reads, as it now is
     desc = pipe.model.denoiser.describe() if hasattr(pipe.model.denoiser, 'describe') else {}
     params = f"{desc.get('total', 0) / 1e6:.1f} M parameters, {desc.get('active', 0) / 1e6:.1f} M active per token" if desc else 'small'
     n_synth = json.loads((args.data / 'synth.json').read_text())['n'] if (args.data / 'synth.json').is_file() else '?'
