@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 demo: setup
-	$(BIN)/mdmoe demo --out $(OUT)
+	$(BIN)/mdmoe demo --out $(OUT) --overwrite
 
 sync: setup
 	tools/check_sync.sh $(BIN)

@@ -6,13 +6,17 @@ Docs: https://mdmoe.github.io/mdmoe/cli.html.md"""
 
 # %% ../nbs/14_cli.ipynb #6741e242
 from __future__ import annotations
+import hashlib, re
+from functools import wraps
 from pathlib import Path
+from typing import Sequence
 import typer
+from .files import MdmoeError, OutputExistsError, check_out_folder, check_writable, staged_folder  # stdlib only: `mdmoe --help` stays instant
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'DEMO_PROMPTS', 'resolve_device',
-           'data_synth', 'data_mocap', 'data_builtin', 'data_humanml3d', 'train_cmd', 'slugify', 'generate', 'demo',
-           'eval_cmd', 'train_evaluator_cmd']
+__all__ = ['app', 'data_app', 'OVERWRITE_HELP', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'DEMO_PROMPTS',
+           'check_target', 'resolve_device', 'data_synth', 'data_mocap', 'data_builtin', 'data_humanml3d', 'train_cmd',
+           'slugify', 'output_stems', 'check_outputs', 'generate', 'demo', 'eval_cmd', 'train_evaluator_cmd']
 
 # %% ../nbs/14_cli.ipynb #a7a05b41
 app = typer.Typer(help="mdmoe: text-to-motion diffusion with a Mixture-of-Experts denoiser.", no_args_is_help=True,
@@ -20,16 +24,39 @@ app = typer.Typer(help="mdmoe: text-to-motion diffusion with a Mixture-of-Expert
 data_app = typer.Typer(help="Build or check datasets in the HumanML3D layout.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
+_RUN = {'debug': False}  # this invocation's global options, set by `_main` before every command
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, '--debug', help="show the full traceback of an error instead of one line")):
+    "mdmoe: text-to-motion diffusion with a Mixture-of-Experts denoiser."
+    _RUN['debug'] = debug
+
 def _user_errors(f):
-    "Report the errors a user can cause (bad paths, broken layouts, bad values) as one line and exit code 1."
-    from functools import wraps
+    "Report the errors a user can cause (mdmoe's own, bad values, files and folders, a missing extra) as one line `error: ...` and exit code 2."
     @wraps(f)
     def _inner(*args, **kwargs):
         try: return f(*args, **kwargs)
-        except (FileNotFoundError, ValueError, ImportError) as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(1)
+        except (MdmoeError, OSError, ValueError, ImportError) as e:
+            if _RUN['debug']: raise
+            typer.echo(f"error: {' '.join(str(e).split())}", err=True)
+            raise typer.Exit(2)
     return _inner
+
+OVERWRITE_HELP = "write into a folder that already holds files, replacing those of the same names (default: refuse)"
+
+def _holds(folder: Path) -> str | None:
+    "What `folder` holds that a command must not write over by accident: a dataset, a pretrained model or an evaluator."
+    if (folder / 'new_joint_vecs').is_dir() or (folder / 'train.txt').is_file(): return 'a dataset'
+    if (folder / 'model.safetensors').is_file() and not (folder / 'ckpt').is_dir(): return 'a pretrained model'
+    if (folder / 'contrastive_evaluator.json').is_file(): return 'an evaluator'
+    return None
+
+def check_target(folder: Path, overwrite: bool, flag: str = '--out', allow: tuple[str, ...] = ()) -> Path:
+    "Before any work: `folder` can be written, and holds no dataset, model or evaluator (other than `allow`) unless `--overwrite`."
+    what = _holds(Path(folder)) if Path(folder).is_dir() else None
+    if what and what not in allow and not overwrite:
+        raise OutputExistsError(f"{flag} {folder} holds {what}; add --overwrite to write into it anyway, or choose another {flag}")
+    return check_writable(folder)
 
 DEVICE_HELP = "torch device: auto (a CUDA GPU when torch sees one, else the CPU), cpu, cuda, cuda:1, mps"
 LP_HELP = "std (frames) of the Gaussian low-pass of the x0 estimates at the noisiest steps (default: the model's; 0: off)"
@@ -51,24 +78,28 @@ def resolve_device(name: str) -> str:
 def data_synth(out: Path = typer.Option(..., help="output folder (HumanML3D layout)"),
                n: int = typer.Option(5000, help="number of motions"),
                seed: int = typer.Option(0, help="random seed (same seed, same bytes)"),
-               workers: int = typer.Option(1, help="worker processes")):
+               workers: int = typer.Option(1, help="worker processes"),
+               overwrite: bool = typer.Option(False, help=OVERWRITE_HELP)):
     "Build the built-in procedural text-to-motion benchmark."
+    check_out_folder(out, overwrite, flag='--overwrite')
     from mdmoe.synth import build_synth_dataset
-    path = build_synth_dataset(out, n=n, seed=seed, workers=workers)
+    path = build_synth_dataset(out, n=n, seed=seed, workers=workers, overwrite=overwrite)
     typer.echo(f"wrote {n} motions to {path}")
 
 # %% ../nbs/14_cli.ipynb #977dd6dd
 @data_app.command("mocap")
 @_user_errors
 def data_mocap(out: Path = typer.Option(..., help="output folder (HumanML3D layout)"),
-               from_pybullet: bool = typer.Option(False, help="convert again from the pybullet_data clips")):
+               from_pybullet: bool = typer.Option(False, help="convert again from the pybullet_data clips"),
+               overwrite: bool = typer.Option(False, help=OVERWRITE_HELP)):
     "Write the built-in real mocap clips in the HumanML3D layout."
     import shutil
+    check_out_folder(out, overwrite, flag='--overwrite')
     from mdmoe.mocap import build_mocap_dataset, mocap_dir
-    if from_pybullet: path = build_mocap_dataset(out)
+    if from_pybullet: path = build_mocap_dataset(out, overwrite=overwrite)
     else:
+        with staged_folder(out) as stage: shutil.copytree(mocap_dir(), stage, dirs_exist_ok=True)  # swapped in when complete
         path = Path(out)
-        shutil.copytree(mocap_dir(), path, dirs_exist_ok=True)
     typer.echo(f"wrote the mocap clips to {path}")
 
 # %% ../nbs/14_cli.ipynb #ef6f49ce
@@ -77,10 +108,12 @@ def data_mocap(out: Path = typer.Option(..., help="output folder (HumanML3D layo
 def data_builtin(out: Path = typer.Option(..., help="output folder (HumanML3D layout)"),
                  n: int = typer.Option(5000, help="synthetic motions"),
                  seed: int = typer.Option(0, help="random seed (same seed, same bytes)"),
-                 workers: int = typer.Option(1, help="worker processes")):
+                 workers: int = typer.Option(1, help="worker processes"),
+                 overwrite: bool = typer.Option(False, help=OVERWRITE_HELP)):
     "Build the shipped model's training set: the synthetic benchmark plus the mocap clips (train split only)."
+    check_out_folder(out, overwrite, flag='--overwrite')
     from mdmoe.mocap import build_builtin_dataset
-    path = build_builtin_dataset(out, n=n, seed=seed, workers=workers)
+    path = build_builtin_dataset(out, n=n, seed=seed, workers=workers, overwrite=overwrite)
     typer.echo(f"wrote {n} synthetic motions and the mocap clips to {path}")
 
 # %% ../nbs/14_cli.ipynb #33a58feb
@@ -103,22 +136,43 @@ def train_cmd(config: str = typer.Argument(..., help="preset name (small | big) 
               data: Path = typer.Option(None, help="dataset folder in the HumanML3D layout (sets data.root)"),
               out: Path = typer.Option(None, help="run folder (sets train.out_dir)"),
               set_: list[str] = typer.Option([], "--set", help="dotted override KEY=VALUE, repeatable (e.g. train.lr=3e-4)"),
-              resume: bool = typer.Option(False, help="continue the run in train.out_dir from its latest checkpoint")):
+              resume: bool = typer.Option(False, help="continue the run in train.out_dir from its latest checkpoint"),
+              overwrite: bool = typer.Option(False, help="write the run into a folder that holds a dataset or a pretrained model (default: refuse)")):
     "Train a model (on CPU, one GPU, or many with `accelerate launch` / `torchrun -m mdmoe.train`)."
     from mdmoe.train import ExperimentConfig, parse_overrides, train
     cfg = (ExperimentConfig.preset(config, data_root=data) if config in ('small', 'big') else ExperimentConfig.load(config))
     changes = parse_overrides(set_)
     if data is not None: changes['data.root'] = str(data)
     if out is not None: changes['train.out_dir'] = str(out)
-    last = train(cfg.override(changes) if changes else cfg, resume=resume)
+    cfg = cfg.override(changes) if changes else cfg
+    check_target(Path(cfg.train.out_dir), overwrite)
+    last = train(cfg, resume=resume)
     typer.echo(f"last checkpoint: {last}")
 
 # %% ../nbs/14_cli.ipynb #ea6484e1
 def slugify(text: str, max_len: int = 60) -> str:
-    "A file-name-safe slug of a caption."
-    import re
+    "A file-name-safe slug of a caption; one without Latin letters or digits is `motion_<8 hex of its SHA-256>`."
     s = re.sub(r'[^a-z0-9]+', '_', text.lower()).strip('_')[:max_len].strip('_')
-    return s or 'motion'
+    return s or 'motion_' + hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]
+
+def output_stems(captions: Sequence[str]) -> list[str]:
+    "A distinct file stem per caption: its slug, then `_2`, `_3`, ... where slugs repeat, so no output replaces another."
+    seen, stems = set(), []
+    for c in captions:
+        stem, k = slugify(c), 1
+        while stem in seen: k, stem = k + 1, f'{slugify(c)}_{k + 1}'
+        seen.add(stem)
+        stems.append(stem)
+    return stems
+
+def check_outputs(out: Path, names: Sequence[str], overwrite: bool) -> Path:
+    "Before any work: `--out` can be written and holds none of `names` unless `--overwrite`."
+    check_writable(out)
+    clash = [n for n in names if (out / n).exists()]
+    if clash and not overwrite:
+        raise OutputExistsError(f"--out {out} already holds {', '.join(clash[:3])}{' ...' if len(clash) > 3 else ''} (from an earlier "
+                                f"run?); add --overwrite to replace them, or choose another --out")
+    return out
 
 CANDIDATES_HELP = "best of this many per caption: generate them all and keep the one the shipped evaluator matches best (1: plain sampling)"
 RETRIEVAL_HELP = ("for a caption with words no training caption used, guide toward (1 - W) its own and W the nearest training "
@@ -140,23 +194,26 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
              candidates: int = typer.Option(1, help=CANDIDATES_HELP),
              retrieval: float = typer.Option(None, help=RETRIEVAL_HELP),
-             device: str = typer.Option("auto", help=DEVICE_HELP)):
+             device: str = typer.Option("auto", help=DEVICE_HELP),
+             overwrite: bool = typer.Option(False, help="replace files of the same names in --out (default: refuse before generating)")):
     "Generate motion from text and write joints, an HTML animation and optionally BVH."
     import numpy as np
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
+    from mdmoe.bvh import write_bvh
+    stems = output_stems(text)
+    check_outputs(out, [s + ext for s in stems for ext in ('.npy', '.html') + (('.bvh',) if bvh else ())], overwrite)
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
                x0_lowpass=x0_lowpass, seed=seed, candidates=candidates, retrieval_weight=retrieval)
-    out.mkdir(parents=True, exist_ok=True)
-    for i, caption in enumerate(res.texts):
-        slug, joints = slugify(caption), res.motion(i)
-        np.save(out / f'{slug}.npy', joints)
-        save_html(joints, out / f'{slug}.html', captions=[caption], fps=res.fps)
-        if bvh:
-            from mdmoe.bvh import write_bvh
-            write_bvh(out / f'{slug}.bvh', joints, fps=res.fps)
-        typer.echo(f"{caption!r}: {out / slug}.npy, .html" + (", .bvh" if bvh else ""))
+    with staged_folder(out) as stage:  # written aside, moved into --out when all are written
+        for i, stem in enumerate(stems):
+            joints = res.motion(i)
+            np.save(stage / f'{stem}.npy', joints)
+            save_html(joints, stage / f'{stem}.html', captions=[res.texts[i]], fps=res.fps)
+            if bvh: write_bvh(stage / f'{stem}.bvh', joints, fps=res.fps)
+    for i, (caption, stem) in enumerate(zip(res.texts, stems)):
+        typer.echo(f"{caption!r}: {out / stem}.npy, .html" + (", .bvh" if bvh else ""))
         if res.retrieved and res.retrieved[i]: typer.echo(f"  (new words; guided in part by the training caption {res.retrieved[i]!r})")
 
 # %% ../nbs/14_cli.ipynb #96bc1fc7
@@ -176,19 +233,23 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
          seed: int = typer.Option(0, help="random seed"),
          model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
          candidates: int = typer.Option(1, help=CANDIDATES_HELP),
-         device: str = typer.Option("auto", help=DEVICE_HELP)):
+         device: str = typer.Option("auto", help=DEVICE_HELP),
+         overwrite: bool = typer.Option(False, help="replace files of the same names in --out (default: refuse before generating)")):
     "Generate motion for a few prompts with the shipped model, offline, into one HTML gallery."
     import time
     import numpy as np
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import gallery_html
     prompts = list(prompt) if prompt else list(DEMO_PROMPTS)
+    stems = output_stems(prompts)
+    check_outputs(out, [s + '.npy' for s in stems] + ['gallery.html'], overwrite)
     t0 = time.time()
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(prompts, seconds=seconds, steps=steps, seed=seed, candidates=candidates)
-    out.mkdir(parents=True, exist_ok=True)
-    for i, caption in enumerate(res.texts): np.save(out / f'{slugify(caption)}.npy', res.motion(i))
-    page = gallery_html([res.motion(i) for i in range(len(res))], res.texts, out / 'gallery.html', cols=3, fps=res.fps)
+    with staged_folder(out) as stage:  # written aside, moved into --out when all are written
+        for i, stem in enumerate(stems): np.save(stage / f'{stem}.npy', res.motion(i))
+        gallery_html([res.motion(i) for i in range(len(res))], res.texts, stage / 'gallery.html', cols=3, fps=res.fps)
+    page = out / 'gallery.html'
     best = f", best of {candidates}" if candidates > 1 else ""
     typer.echo(f"generated {len(res)} motions ({seconds:g} s each, {steps} steps{best}) in {time.time() - t0:.1f} s; joints in {out}/*.npy")
     typer.echo(f"gallery: {page}")
@@ -220,6 +281,9 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
     "Evaluate a model with the T2M protocol (mean +/- 95% interval, real-data row), attribute accuracy and physical metrics."
     import pandas as pd
     from mdmoe.pipeline import MotionPipeline, default_evaluator, evaluate_pipeline
+    if out is not None:  # checked before minutes of evaluation; an existing report of that name is replaced (atomically)
+        if out.is_dir(): raise OutputExistsError(f"--out {out} is a folder; give the JSON report a file name, e.g. {out / 'eval_report.json'}")
+        check_writable(out.parent)
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else Path(model), device=resolve_device(device))
     ev = default_evaluator(t2m_checkpoint, glove_dir, t2m_mean, t2m_std, device=pipe.device)
     rep = evaluate_pipeline(pipe, data, ev, split=split, replications=replications, steps=steps, scheduler=scheduler,
@@ -242,8 +306,10 @@ def train_evaluator_cmd(data: Path = typer.Argument(..., help="dataset folder in
                         out: Path = typer.Option(..., help="folder for the evaluator"),
                         steps: int = typer.Option(3000, help="optimizer steps"),
                         batch_size: int = typer.Option(64, help="captions and motions per InfoNCE batch"),
-                        seed: int = typer.Option(0, help="random seed")):
+                        seed: int = typer.Option(0, help="random seed"),
+                        overwrite: bool = typer.Option(False, help="write into a folder that holds a dataset or a pretrained model (default: refuse)")):
     "Train mdmoe's own contrastive text-motion evaluator (the default of `mdmoe eval`) on a dataset."
+    check_target(out, overwrite, allow=('an evaluator',))  # before training: a previous evaluator is replaced, a dataset or model is not
     from mdmoe.evaluator import train_contrastive_evaluator
     from tqdm.auto import tqdm
     bar = tqdm(total=steps, desc='evaluator')

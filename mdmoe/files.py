@@ -104,8 +104,10 @@ def staged_folder(out) -> Iterator[Path]:
     "Yield an empty temporary sibling of `out` to write into; swap it in when the block succeeds, remove it when it fails."
     out = Path(out)
     with disk_errors(out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.partial-', dir=out.parent))
+        if out.is_dir(): tmp = Path(tempfile.mkdtemp(prefix='.partial-', dir=out))  # its entries are renamed into `out` later
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}.partial-', dir=out.parent))
     try:
         with disk_errors(out):
             yield tmp

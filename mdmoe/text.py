@@ -24,10 +24,9 @@ import torch
 import torch.nn.functional as F
 from einops import repeat
 from safetensors import safe_open
-from safetensors.torch import save_file
 from torch import nn
 
-from .files import MdmoeError, inside
+from .files import MdmoeError, inside, save_tensors
 
 # %% auto #0
 __all__ = ['FREEZE_MODES', 'CACHE_FORMAT', 'DEBERTA_HUB_NAME', 'TOKENIZER_PROBE', 'HUB_NAME', 'ENCODER_DIR', 'TINY_CORPUS_WORDS',
@@ -143,7 +142,7 @@ class EmbeddingCache:
         states = torch.cat([self._d[c] for c in captions]) if captions else torch.zeros(0, 0)
         lengths = torch.tensor([len(self._d[c]) for c in captions], dtype=torch.int64)
         meta = {'format': CACHE_FORMAT, 'tag': tag, 'max_size': str(self.max_size), 'captions': json.dumps(captions, ensure_ascii=False)}
-        save_file({'states': states.contiguous(), 'lengths': lengths}, str(path), metadata=meta)
+        save_tensors(path, {'states': states.contiguous(), 'lengths': lengths}, meta)  # atomic; a full disk is a DiskFullError
 
     @classmethod
     def load(cls, path, tag: str | None = None, max_size: int | None = None) -> EmbeddingCache:

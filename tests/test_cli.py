@@ -46,7 +46,7 @@ def test_data_mocap_copies_packaged_clips(tmp_path):
 def test_data_humanml3d_reports_broken_layout(tmp_path):
     (tmp_path / "new_joint_vecs").mkdir()
     res = mdmoe("data", "humanml3d", tmp_path, check=False)
-    assert res.returncode == 1
+    assert res.returncode == 2
     assert str(tmp_path) in res.stderr and "Traceback" not in res.stderr
 
 
@@ -68,11 +68,11 @@ def test_train_then_generate(tmp_path):
     assert np.load(tmp_path / "r" / "someone_strolls_ahead.npy").shape == (40, 22, 3)
     assert "guided in part by the training caption" in new.stdout  # "strolls", "ahead": words the tiny run never saw
     bad = mdmoe("generate", "a person walks", "--model", run, "--retrieval", 2, check=False)
-    assert bad.returncode == 1 and "retrieval_weight=2" in bad.stderr
+    assert bad.returncode == 2 and "retrieval_weight=2" in bad.stderr
     bad = mdmoe("generate", "a person walks", "--model", run, "--candidates", 0, check=False)
-    assert bad.returncode == 1 and "candidates=0" in bad.stderr
+    assert bad.returncode == 2 and "candidates=0" in bad.stderr
     bad = mdmoe("generate", "", "--model", run, check=False)
-    assert bad.returncode == 1 and "caption 0" in bad.stderr
+    assert bad.returncode == 2 and "caption 0" in bad.stderr
 
 
 def _tiny_run(tmp_path):
@@ -110,7 +110,7 @@ def test_demo_and_eval_with_a_trained_run(tmp_path):
     rep = EvalReport.from_json(tmp_path / "report.json")
     assert list(rep.table.index) == ["real", "mdmoe"] and rep.settings["replications"] == 2
     bad = mdmoe("eval", tmp_path / "nowhere", "--data", data, check=False)
-    assert bad.returncode == 1 and "nowhere" in bad.stderr
+    assert bad.returncode == 2 and "nowhere" in bad.stderr
 
 
 def test_data_builtin_merges_synth_and_mocap(tmp_path):
