@@ -21,8 +21,8 @@ from torch import nn, Tensor
 __all__ = ['ACTIVATIONS', 'DISPATCH_MODES', 'MoEConfig', 'expert_counts', 'load_balancing_loss', 'router_z_loss',
            'expert_diversity_loss', 'Routing', 'topk_route', 'expert_capacity', 'DispatchPlan', 'plan_dispatch',
            'grouped_mm_supported', 'grouped_moe', 'padded_moe', 'pack_linear_weight', 'packed_linear', 'packed_ffn',
-           'packed_supported', 'packed_moe', 'RoutingStats', 'summarize_routing', 'LazyLosses', 'MoEOutput',
-           'FeedForward', 'MoELayer']
+           'packed_supported', 'padded_rows', 'packed_moe', 'RoutingStats', 'summarize_routing', 'LazyLosses',
+           'MoEOutput', 'FeedForward', 'MoELayer']
 
 # %% ../nbs/05_moe.ipynb #cf7ca1ab
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -261,6 +261,11 @@ def packed_supported(activation: str = 'gelu', # the experts' activation
     except (RuntimeError, NotImplementedError, TypeError, AttributeError):
         return False
 
+def padded_rows(n: int) -> int:
+    "`n` rounded up on a geometric grid (multiples of 8, and at most 8 sizes per octave: under 1/8 more rows)."
+    q = max(8, 1 << max(0, n.bit_length() - 4))
+    return -(-n // q) * q
+
 def packed_moe(xr: Tensor, # (n,d) tokens, fp32 on CPU
                tok: Tensor, # (s,) token of each kept slot, slots grouped by expert
                counts: Tensor, # (e,) slots per expert
@@ -269,11 +274,13 @@ def packed_moe(xr: Tensor, # (n,d) tokens, fp32 on CPU
                b1: Tensor, b2: Tensor, # (e,f) (e,d) expert biases
                activation: str, # a key of ACTIVATIONS
               ) -> Tensor: # (n,d) sum over each token's slots of gate * expert(x)
-    "Inference-only experts: one packed oneDNN linear pair per expert on its contiguous rows (no padding, no autograd)."
+    "Inference-only experts: one packed oneDNN linear pair per expert on its contiguous rows, zero-padded to `padded_rows` (no autograd)."
     xs = xr.index_select(0, tok)  # (s,d)
     parts, start = [], 0
     for i, n in enumerate(counts.tolist()):  # CPU: counts are already on the host
-        if n: parts.append(packed_ffn(xs[start:start + n], packed[i][0], b1[i], packed[i][1], b2[i], activation))
+        if n:  # oneDNN keeps a kernel per row count it meets: padding bounds how many (and the memory they hold)
+            x = F.pad(xs[start:start + n], (0, 0, 0, padded_rows(n) - n))
+            parts.append(packed_ffn(x, packed[i][0], b1[i], packed[i][1], b2[i], activation)[:n])
         start += n
     if not parts: return xr.new_zeros(xr.shape)
     ys = torch.cat(parts) if len(parts) > 1 else parts[0]
