@@ -11,7 +11,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Sequence
 import typer
-from .files import MdmoeError, OutputExistsError, check_out_folder, check_writable, staged_folder  # stdlib only: `mdmoe --help` stays instant
+from .files import MdmoeError, OutputExistsError, check_out_folder, check_writable, save_array, staged_folder  # stdlib only: `mdmoe --help` stays instant
 
 # %% auto #0
 __all__ = ['app', 'data_app', 'OVERWRITE_HELP', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'DEMO_PROMPTS',
@@ -197,7 +197,6 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              device: str = typer.Option("auto", help=DEVICE_HELP),
              overwrite: bool = typer.Option(False, help="replace files of the same names in --out (default: refuse before generating)")):
     "Generate motion from text and write joints, an HTML animation and optionally BVH."
-    import numpy as np
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
     from mdmoe.bvh import write_bvh
@@ -209,7 +208,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
     with staged_folder(out) as stage:  # written aside, moved into --out when all are written
         for i, stem in enumerate(stems):
             joints = res.motion(i)
-            np.save(stage / f'{stem}.npy', joints)
+            save_array(stage / f'{stem}.npy', joints, fsync=False)
             save_html(joints, stage / f'{stem}.html', captions=[res.texts[i]], fps=res.fps)
             if bvh: write_bvh(stage / f'{stem}.bvh', joints, fps=res.fps)
     for i, (caption, stem) in enumerate(zip(res.texts, stems)):
@@ -237,7 +236,6 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
          overwrite: bool = typer.Option(False, help="replace files of the same names in --out (default: refuse before generating)")):
     "Generate motion for a few prompts with the shipped model, offline, into one HTML gallery."
     import time
-    import numpy as np
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import gallery_html
     prompts = list(prompt) if prompt else list(DEMO_PROMPTS)
@@ -247,7 +245,7 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(prompts, seconds=seconds, steps=steps, seed=seed, candidates=candidates)
     with staged_folder(out) as stage:  # written aside, moved into --out when all are written
-        for i, stem in enumerate(stems): np.save(stage / f'{stem}.npy', res.motion(i))
+        for i, stem in enumerate(stems): save_array(stage / f'{stem}.npy', res.motion(i), fsync=False)
         gallery_html([res.motion(i) for i in range(len(res))], res.texts, stage / 'gallery.html', cols=3, fps=res.fps)
     page = out / 'gallery.html'
     best = f", best of {candidates}" if candidates > 1 else ""

@@ -18,7 +18,7 @@ import torch
 from torch.utils.data import Dataset
 from .skeleton import Skeleton, T2M, KIT
 from .motion import joints_to_features, features_to_joints
-from .files import MdmoeError, atomic_write, check_out_folder, staged_folder
+from .files import MdmoeError, atomic_write, check_out_folder, save_array, staged_folder
 
 # %% auto #0
 __all__ = ['T2M_SPEC', 'KIT_SPEC', 'n_features', 'DatasetSpec', 'DatasetLayoutError', 'DatasetSkipWarning', 'Caption',
@@ -616,7 +616,7 @@ class LayoutInfo:
 
 _NAME_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*')
 
-def _atomic_save(path: Path, a: np.ndarray): atomic_write(path, lambda f: np.save(f, a), fsync=False)
+def _atomic_save(path: Path, a: np.ndarray): save_array(path, a, fsync=False)
 def _atomic_text(path: Path, s: str): atomic_write(path, lambda f: f.write(s.encode('utf-8')), fsync=False)
 
 def _tokenised(item_name: str, c, spec: DatasetSpec) -> Caption:

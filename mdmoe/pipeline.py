@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from safetensors import SafetensorError
 from safetensors.torch import load_file
-from .files import CHECKSUMS_FILE, atomic_text, atomic_write, check_writable, save_tensors, staged_folder, verify_checksums, write_checksums
+from .files import (CHECKSUMS_FILE, atomic_text, atomic_write, check_writable, save_array, save_tensors, staged_folder, verify_checksums,
+                         write_checksums)
 from .data import check_stats, denormalize, load_split_ids, parse_caption_line
 from .motion import features_to_joints
 from .text import check_texts, bundle_encoder, encoder_inside, mean_pool, ENCODER_DIR, TextEncoder
@@ -268,7 +269,7 @@ class MotionPipeline:
             config = dataclasses.replace(self.config, text=bundle_encoder(self.config.text, stage))  # a config names files inside only
             config.save(stage / CONFIG_FILE)
             save_tensors(stage / WEIGHTS_FILE, {k: cast(v.detach().cpu()).contiguous() for k, v in self.model.trainable_state_dict().items()})
-            for name, a in ((MEAN_FILE, self.mean), (STD_FILE, self.std)): atomic_write(stage / name, lambda f, a=a: np.save(f, a))
+            for name, a in ((MEAN_FILE, self.mean), (STD_FILE, self.std)): save_array(stage / name, a)
             if caps is not None: write_captions(stage / CAPTIONS_FILE, caps)
             write_pretrained_checksums(stage)
         return folder
