@@ -200,7 +200,8 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
     from mdmoe.bvh import write_bvh
-    stems = output_stems(text)
+    from mdmoe.text import check_texts
+    stems = output_stems(check_texts(text))  # bad text and a bad --out fail before the model loads
     check_outputs(out, [s + ext for s in stems for ext in ('.npy', '.html') + (('.bvh',) if bvh else ())], overwrite)
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
@@ -238,7 +239,8 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
     import time
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import gallery_html
-    prompts = list(prompt) if prompt else list(DEMO_PROMPTS)
+    from mdmoe.text import check_texts
+    prompts = check_texts(list(prompt) if prompt else list(DEMO_PROMPTS))
     stems = output_stems(prompts)
     check_outputs(out, [s + '.npy' for s in stems] + ['gallery.html'], overwrite)
     t0 = time.time()

@@ -1009,13 +1009,14 @@ ZERO_INIT_PATHS = ('denoiser.text_pool.',)  # paths whose initial output is exac
 def initial_weights(path, # a run or checkpoint folder (its EMA weights), a pretrained folder, or 'shipped'
                    ) -> dict[str, Tensor]:
     "The fp32 weights a fine-tuning run (`train.init_from`) starts from; the optimizer, schedule and EMA start afresh."
-    from mdmoe.pipeline import packaged_model_dir  # pipeline builds on train: import when called
+    from mdmoe.pipeline import packaged_model_dir, verify_pretrained  # pipeline builds on train: import when called
     folder = packaged_model_dir() if str(path) == 'shipped' else Path(path)
     if (folder / MANIFEST_FILE).exists() or (checkpoint_root(folder) / LATEST_FILE).exists():
         ck = read_checkpoint(folder, rank=None, training_state=False)
         return {**ck['model'], **ck['ema']}  # the EMA covers the trained weights, the rest (e.g. prompt alignment head) as saved
     if not (folder / MODEL_FILE).is_file():
         raise FileNotFoundError(f"train.init_from={str(path)!r}: {folder} holds neither a training checkpoint nor a pretrained {MODEL_FILE}")
+    verify_pretrained(folder)  # its checksums.json, as `MotionPipeline.from_pretrained` checks it
     return {k: v.float() if v.is_floating_point() else v for k, v in load_tensors(folder / MODEL_FILE).items()}
 
 # %% ../nbs/11_train.ipynb #9aa4f05c
