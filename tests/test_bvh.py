@@ -8,7 +8,7 @@ from scipy.spatial.transform import Rotation
 from mdmoe.bvh import BvhFormatError, bvh_fk, parse_bvh, read_bvh, register_bvh_map, BVH_JOINT_MAPS, write_bvh
 from mdmoe.skeleton import T2M
 
-REF = Path(__file__).resolve().parents[1].parent / 'shared' / 'reference' / 'humanml3d'
+FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'humanml3d'
 TOL = 1e-4  # metres, max abs round-trip error
 
 
@@ -37,9 +37,8 @@ def test_round_trip_synthetic(tmp_path, names, scale):
 
 
 def test_round_trip_humanml3d(tmp_path):
-    f = REF / '012314_joints.npy'
-    if not f.exists(): pytest.skip(f'HumanML3D reference sample not found at {f} (test material outside the repo)')
-    joints = np.load(f).astype(np.float64)
+    "Joints as HumanML3D's process_file leaves them (the reference pipeline's output in the fixtures)."
+    joints = np.load(FIXTURES / 'reference_cases.npz')['spin_global_positions'].astype(np.float64)
     for scale in (1., 100.):
         back = read_bvh(write_bvh(tmp_path / 'h.bvh', joints, scale=scale))
         assert back.joints.shape == joints.shape
