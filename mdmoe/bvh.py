@@ -14,11 +14,13 @@ from os import PathLike
 from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
+import torch
+import roma
 from .skeleton import T2M
 
 # %% auto #0
 __all__ = ['BVH_SPEC', 'BVH_JOINT_MAPS', 'BvhSpec', 'BvhFormatError', 'BvhData', 'parse_bvh', 'bvh_fk', 'register_bvh_map',
-           'BvhMotion', 'read_bvh', 'write_bvh']
+           'BvhMotion', 'read_bvh', 'RigidFit', 'rigidity_bound', 'fit_rigid', 'write_bvh']
 
 # %% ../nbs/01a_bvh.ipynb #84290e6d
 @dataclass(frozen=True)
@@ -453,6 +455,91 @@ def _inverse_kinematics(joints, off, spec):
     par[:, 0] = np.eye(3)
     return par.swapaxes(-1, -2) @ glob
 
+# %% ../nbs/01a_bvh.ipynb #0f787482
+@dataclass(frozen=True)
+class RigidFit:
+    "A rigid t2m skeleton fitted to joint positions: what `write_bvh` writes, and how far that is from the joints."
+    offsets: np.ndarray  # (22,3) rest bone vectors, metres (the root's row is 0)
+    rotations: np.ndarray  # (t,22,3,3) local rotations; joint j's turns its children's offsets (BVH convention)
+    joints: np.ndarray  # (t,22,3) forward kinematics of the fitted skeleton: the positions the BVH plays
+    error: np.ndarray  # (t,22) metres from each fitted joint to the input joint
+    bound: float  # metres: any rigid t2m skeleton's worst joint is at least this far from the input (`rigidity_bound`)
+
+    def summary(self) -> str:
+        "One line: the fit's mean and worst joint error and the bound the input's non-rigidity forces, in mm."
+        return (f"rigid skeleton fitted to the joints: mean {1e3 * self.error.mean():.1f} mm, max {1e3 * self.error.max():.1f} mm "
+                f"(their bones stretch: no rigid skeleton gets its worst joint closer than {1e3 * self.bound:.1f} mm)")
+
+def rigidity_bound(joints, # (t,22,3) joint positions, metres
+                  ) -> float: # metres
+    "Lower bound on the worst joint error of any rigid t2m skeleton fitted to `joints`: max over rigid groups of (max - min) distance / 4."
+    joints = np.asarray(joints, dtype=np.float64)
+    out = 0.
+    for j, kids in _children().items():
+        g = joints[:, [j, *kids]]  # (t,n,3): a joint and its children move rigidly together
+        d = np.linalg.norm(g[:, :, None] - g[:, None], axis=-1)  # (t,n,n)
+        out = max(out, float((d.max(0) - d.min(0)).max()) / 4)
+    return out
+
+def _fk_torch(rot, # (t,22,3,3) local rotations
+              off, # (22,3) rest offsets
+              root, # (t,3) root positions
+             ): # (t,22,3)
+    "Joint positions by BVH forward kinematics, differentiable (a joint's rotation turns its children's offsets)."
+    glob, pos = [None] * T2M.n_joints, [None] * T2M.n_joints
+    for j, p in enumerate(T2M.parents):
+        if p < 0: glob[j], pos[j] = rot[:, 0], root
+        else: glob[j], pos[j] = glob[p] @ rot[:, j], pos[p] + glob[p] @ off[j]
+    return torch.stack(pos, 1)
+
+def _check_t2m_joints(joints):
+    "Validated (t,22,3) float64 t2m joint positions."
+    joints = np.asarray(joints, dtype=np.float64)
+    if joints.ndim != 3 or joints.shape[1:] != (T2M.n_joints, 3) or len(joints) < 1:
+        raise ValueError(f"joints must have shape (t, {T2M.n_joints}, 3) in t2m order, got {joints.shape}")
+    if not np.isfinite(joints).all(): raise ValueError("joints contain NaN or inf; clean the motion before writing a BVH")
+    return joints
+
+def fit_rigid(joints, # (t,22,3) joint positions, metres, y up, t2m order
+              spec: BvhSpec = BVH_SPEC,
+             ) -> RigidFit:
+    "The rigid t2m skeleton and rotations whose forward kinematics comes closest to `joints` (q-norm of the joint errors)."
+    joints = _check_t2m_joints(joints)
+    off0 = _rest_offsets(joints, spec)
+    J, R0 = torch.from_numpy(joints), torch.from_numpy(_inverse_kinematics(joints, off0, spec))
+    off0 = torch.from_numpy(off0)
+    def result(rot, off, fk):
+        return RigidFit(offsets=off.numpy(), rotations=rot.numpy(), joints=fk.numpy(),
+                        error=np.linalg.norm(fk.numpy() - joints, axis=-1), bound=rigidity_bound(joints))
+    fk0 = _fk_torch(R0, off0, J[:, 0])
+    if (fk0 - J).norm(dim=-1).max() <= spec.fit_tol: return result(R0, off0, fk0)
+    kids = _children()
+    moving = [j for j in range(T2M.n_joints) if kids[j]]  # leaves' rotations move no joint
+    group = torch.tensor([p >= 0 and len(kids[p]) > 1 for p in T2M.parents])[:, None]  # offsets of sibling groups are free vectors
+    length0 = off0.norm(dim=-1)
+    unit = off0 / length0.clamp_min(spec.eps)[:, None]
+    turn = torch.zeros(len(joints), len(moving), 3, dtype=torch.float64, requires_grad=True)
+    log_len = torch.zeros(T2M.n_joints, dtype=torch.float64, requires_grad=True)
+    free = off0.clone().requires_grad_(True)
+    root = J[:, 0].clone().requires_grad_(True)
+    def model():
+        rot = R0.clone()
+        rot[:, moving] = R0[:, moving] @ roma.rotvec_to_rotmat(turn)
+        off = torch.where(group, free, unit * (length0 * log_len.exp())[:, None])
+        return rot, off, _fk_torch(rot, off, root)
+    scale = ((fk0 - J) ** 2).sum(-1).mean().clamp_min(spec.eps ** 2)  # keeps e^q in range
+    q = spec.fit_norm
+    opt = torch.optim.LBFGS([turn, log_len, free, root], max_iter=spec.fit_iters, history_size=50, line_search_fn='strong_wolfe',
+                            tolerance_grad=1e-14, tolerance_change=1e-16)
+    def closure():
+        opt.zero_grad()
+        e2 = ((model()[2] - J) ** 2).sum(-1) / scale
+        loss = (e2 ** (q / 2)).mean() ** (2 / q)
+        loss.backward()
+        return loss
+    opt.step(closure)
+    with torch.no_grad(): return result(*model())
+
 # %% ../nbs/01a_bvh.ipynb #6c973bac
 def _dfs(j=0):
     "t2m joint indices in depth-first (BVH file) order from `j`."
@@ -467,23 +554,20 @@ def _joint_names_for(names):
     return out
 
 def write_bvh(path: str | PathLike, # where to write the .bvh
-              joints, # (t,22,3) joint positions, metres, y up, t2m order
+              joints, # (t,22,3) joint positions, metres, y up, t2m order; or their `fit_rigid` (to report it)
               fps: float = 20, # frame rate of `joints`
               names: str = 't2m', # joint naming: 't2m' or a `BVH_JOINT_MAPS` key such as 'mixamo', 'smpl', 'cmu'
               scale: float = 1., # file units per metre: 1 writes metres, 100 centimetres (Blender / Maya default)
               spec: BvhSpec = BVH_SPEC,
              ) -> Path:
-    "Write t2m joint positions as a BVH whose forward kinematics reproduces them (rest skeleton + IK Euler channels)."
-    joints = np.asarray(joints, dtype=np.float64)
-    if joints.ndim != 3 or joints.shape[1:] != (T2M.n_joints, 3) or len(joints) < 1:
-        raise ValueError(f"joints must have shape (t, {T2M.n_joints}, 3) in t2m order, got {joints.shape}")
-    if not np.isfinite(joints).all(): raise ValueError("joints contain NaN or inf; clean the motion before writing a BVH")
+    "Write t2m joint positions as a BVH of the rigid skeleton `fit_rigid` fits to them (offsets + Euler channels)."
     if not fps > 0: raise ValueError(f"fps must be positive, got {fps}")
+    fit = joints if isinstance(joints, RigidFit) else fit_rigid(joints, spec)
+    joints, off = fit.joints, fit.offsets
     labels, order, kids = _joint_names_for(names), _dfs(), _children()
-    off = _rest_offsets(joints, spec)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)  # scipy's gimbal-lock notice; the angles stay exact
-        eul = Rotation.from_matrix(_inverse_kinematics(joints, off, spec).reshape(-1, 3, 3)).as_euler(spec.rot_order, degrees=True)
+        eul = Rotation.from_matrix(fit.rotations.reshape(-1, 3, 3)).as_euler(spec.rot_order, degrees=True)
     eul = np.unwrap(eul.reshape(len(joints), T2M.n_joints, 3), period=360, axis=0)
     num = lambda v: ' '.join(f'{x * scale:.{spec.decimals}f}' for x in v)
     rot = ' '.join(f'{a}rotation' for a in spec.rot_order)
