@@ -137,11 +137,13 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              cfg_t_max: int = typer.Option(None, help="guide only at timesteps <= this, the guidance interval (default: the model's; 999: every step)"),
              x0_lowpass: float = typer.Option(None, help=LP_HELP),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
-             bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
+             bvh: bool = typer.Option(False, help="also write a BVH file per motion (a rigid skeleton fitted to the joints; prints how far)"),
+             gif: bool = typer.Option(False, help="also write a GIF animation per motion"),
+             mp4: bool = typer.Option(False, help="also write an MP4 video per motion"),
              candidates: int = typer.Option(1, help=CANDIDATES_HELP),
              retrieval: float = typer.Option(None, help=RETRIEVAL_HELP),
              device: str = typer.Option("auto", help=DEVICE_HELP)):
-    "Generate motion from text and write joints, an HTML animation and optionally BVH."
+    "Generate motion from text and write joints, an HTML animation and optionally GIF, MP4 and BVH."
     import numpy as np
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
@@ -153,10 +155,14 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
         slug, joints = slugify(caption), res.motion(i)
         np.save(out / f'{slug}.npy', joints)
         save_html(joints, out / f'{slug}.html', captions=[caption], fps=res.fps)
+        videos = [s for s, on in (('.gif', gif), ('.mp4', mp4)) if on]
+        for suffix in videos: res.save(out / f'{slug}{suffix}', i)
+        typer.echo(f"{caption!r}: {out / slug}.npy, .html" + ''.join(f", {s}" for s in videos) + (", .bvh" if bvh else ""))
         if bvh:
-            from mdmoe.bvh import write_bvh
-            write_bvh(out / f'{slug}.bvh', joints, fps=res.fps)
-        typer.echo(f"{caption!r}: {out / slug}.npy, .html" + (", .bvh" if bvh else ""))
+            from mdmoe.bvh import fit_rigid, write_bvh
+            fit = fit_rigid(joints)
+            write_bvh(out / f'{slug}.bvh', fit, fps=res.fps)
+            typer.echo(f"  .bvh: {fit.summary()}")
         if res.retrieved and res.retrieved[i]: typer.echo(f"  (new words; guided in part by the training caption {res.retrieved[i]!r})")
 
 # %% ../nbs/14_cli.ipynb #96bc1fc7
