@@ -17,7 +17,7 @@ from .skeleton import T2M, Skeleton, forward_kinematics
 
 # %% auto #0
 __all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors', 'animate', 'save_html', 'gallery_html',
-           'VideoConfig', 'animate_video', 'save_gif', 'save_mp4', 'save_animation']
+           'VideoConfig', 'animate_video', 'save_gif', 'save_mp4', 'save_animation', 'animate_mesh']
 
 # %% ../nbs/13_viz.ipynb #3032f13d
 @dataclass(frozen=True)
@@ -450,3 +450,40 @@ def save_animation(motions, # (t,j,3) joint positions or a list of them
     suffix = Path(path).suffix.lower()
     if suffix not in writers: raise ValueError(f"{path}: unknown animation format {suffix!r}; use one of {sorted(writers)}")
     return writers[suffix](motions, path, **kwargs)
+
+# %% ../nbs/13_viz.ipynb #fc5b9d84
+def animate_mesh(vertices, # (t,v,3) mesh vertices per frame, metres, y up
+                 faces, # (f,3) vertex indices of the triangles
+                 fps:float=20, # frame rate of `vertices`
+                 caption:str|None=None, # title above the scene
+                 max_fps:float=10, # keep every k-th frame so that at most this many play per second
+                 color:str='#b0b8c8', # mesh colour
+                 cfg:VizConfig=VizConfig(), # grid, margins, camera, rounding
+                ) -> go.Figure:
+    "Interactive Plotly animation of a mesh sequence (a fitted SMPL body) over the ground grid."
+    v = _to_numpy(vertices).astype(np.float64)
+    f = _to_numpy(faces).astype(np.int64)
+    if v.ndim != 3 or v.shape[-1] != 3 or not len(v): raise ValueError(f"vertices must have shape (t, v, 3), got {v.shape}")
+    if f.ndim != 2 or f.shape[1] != 3 or f.min() < 0 or f.max() >= v.shape[1]:
+        raise ValueError(f"faces must be (f, 3) indices below {v.shape[1]}, got shape {f.shape}")
+    stride = max(1, int(np.ceil(fps / max_fps)))
+    box = _box(v, cfg)
+    def mesh(k, full=True):
+        x, y, z = _to_plot(v[k], cfg.decimals)
+        d = dict(type='mesh3d', x=x, y=y, z=z)
+        if full: d.update(i=f[:, 0], j=f[:, 1], k=f[:, 2], color=color, flatshading=True, name='body', hoverinfo='skip',
+                          lighting=dict(ambient=.5, diffuse=.8, specular=.2))
+        return d
+    fig = go.Figure([_ground_trace(box, cfg, True), go.Mesh3d(mesh(0))])
+    idx = np.arange(0, len(v), stride)
+    fig.frames = [dict(name=str(n), traces=[1], data=[mesh(k, full=False)]) for n, k in enumerate(idx)]
+    menus, sliders = _controls(len(idx), fps, stride, cfg)
+    spans = np.array([hi - lo for lo, hi in box])
+    ar = spans / spans.max()
+    eye = np.asarray(cfg.eye) / np.linalg.norm(cfg.eye) * cfg.eye_distance * np.linalg.norm(ar)
+    axis = lambda r: dict(range=r, visible=False, autorange=False)
+    fig.update_layout(scene=dict(xaxis=axis(box[0]), yaxis=axis(box[1]), zaxis=axis(box[2]), aspectmode='manual',
+                                 aspectratio=dict(x=ar[0], y=ar[1], z=ar[2]), camera=dict(eye=dict(zip('xyz', eye.tolist())), up=dict(x=0, y=0, z=1))),
+                      updatemenus=menus, sliders=sliders, showlegend=False, height=cfg.row_height + cfg.footer_height + cfg.title_height,
+                      title=dict(text=escape(caption) if caption else None), margin=dict(l=10, r=10, t=cfg.title_height, b=cfg.footer_height))
+    return fig
