@@ -63,29 +63,33 @@ def find_body_model(model_dir: str | PathLike, # a folder holding smpl/, smplh/,
 
 # %% ../nbs/01b_smpl.ipynb #c65f38cd
 SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)  # SMPL's 24 joints; the first 22 are t2m's
-_N_JOINTS = {'smpl': 24, 'smplh': 52}
+_N_JOINTS = {'smpl': 24, 'smplh': 52, 'smplx': 55}
 
 def _rest_joints(n):
-    "(n,3) a T-pose rest skeleton in SMPL order: t2m target bone lengths, arms along x; hand joints along the wrists."
+    "(n,3) a T-pose rest skeleton in SMPL order (24), SMPL-H (52: 2 x 15 hand joints) or SMPL-X (55: jaw, eyes, hands)."
     dirs = np.array(T2M.raw_offsets, dtype=np.float64)
     dirs[[16, 18, 20]], dirs[[17, 19, 21]] = (1, 0, 0), (-1, 0, 0)  # T-pose: arms out
     off = dirs * np.array(T2M.bone_lengths)[:, None]
-    parents = list(SMPL_PARENTS[:22]) + [20 + (k >= 15) for k in range(n - 22)] if n == 52 else list(SMPL_PARENTS)
+    face = [15, 15, 15] if n == 55 else []  # jaw, left eye, right eye
+    parents = list(SMPL_PARENTS) if n == 24 else list(SMPL_PARENTS[:22]) + face + [20] * 15 + [21] * 15
     rest = np.zeros((n, 3))
     rest[0] = (0, .9, 0)
     for j in range(1, n):
-        o = off[j] if j < 22 else ((.08 + .02 * ((j - 22) % 15), .01 * ((j - 22) % 5), 0) * np.array([1 if j < 37 else -1, 1, 1]))
+        k = j - 22 - len(face)  # hand joint number, from 0
+        if j < 22: o = off[j]
+        elif k < 0: o = (.03 * (j - 23), .05, .08)
+        else: o = np.array([.08 + .02 * (k % 15), .01 * (k % 5), 0]) * [1 if k < 15 else -1, 1, 1]
         rest[j] = rest[parents[j]] + o
     return rest, parents
 
 def synthetic_body_model(folder: str | PathLike, # written as folder/<type>/<TYPE>_<GENDER>.<ext>
-                         model_type: str = 'smpl', # 'smpl' (a .pkl) or 'smplh' (an .npz)
+                         model_type: str = 'smpl', # 'smpl' (a .pkl), 'smplh' or 'smplx' (an .npz)
                          gender: str = 'neutral',
                          n_betas: int = 10,
                          seed: int = 0,
                         ) -> Path:
     "Write a small synthetic body model with SMPL's kinematic tree in smplx's file format (for tests and trials)."
-    if model_type not in _N_JOINTS: raise ValueError(f"synthetic models are 'smpl' or 'smplh', got {model_type!r}")
+    if model_type not in _N_JOINTS: raise ValueError(f"synthetic models are 'smpl', 'smplh' or 'smplx', got {model_type!r}")
     rng = np.random.default_rng(seed)
     n = _N_JOINTS[model_type]
     rest, parents = _rest_joints(n)
@@ -97,8 +101,11 @@ def synthetic_body_model(folder: str | PathLike, # written as folder/<type>/<TYP
                 kintree_table=np.array([[4294967295] + parents[1:], list(range(n))]),
                 shapedirs=rng.normal(scale=.01, size=(len(v), 3, n_betas)),
                 posedirs=rng.normal(scale=.001, size=(len(v), 3, 9 * (n - 1))))
-    if model_type == 'smplh':
+    if model_type != 'smpl':
         for s in 'lr': data.update({f'hands_components{s}': np.eye(45), f'hands_mean{s}': np.zeros(45)})
+    if model_type == 'smplx':  # 10 expression directions after the shape's, and one face landmark
+        data.update(shapedirs=np.concatenate([data['shapedirs'], rng.normal(scale=.001, size=(len(v), 3, 10))], -1),
+                    lmk_faces_idx=np.zeros(1, np.int64), lmk_bary_coords=np.full((1, 3), 1 / 3))
     path = Path(folder) / model_type / f'{model_type.upper()}_{gender.upper()}.{"pkl" if model_type == "smpl" else "npz"}'
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == '.pkl':
