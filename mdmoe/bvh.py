@@ -38,7 +38,7 @@ class BvhSpec:
     coincident: float = 1e-3  # mapped joints closer than this fraction of the rest skeleton's size count as one (zero-length helper joints)
     fit_norm: float = 8.  # the rigid fit minimises this norm of the joint errors: 2 least squares, larger towards the smallest worst error
     fit_iters: int = 200  # L-BFGS iterations of the rigid fit
-    fit_tol: float = 1e-7  # metres: joints already this close to a rigid skeleton are written without optimising
+    fit_tol: float = 1e-5  # metres: joints this close to the inverse kinematics' rigid skeleton are written without optimising
 
     def __post_init__(self):
         if sorted(self.rot_order) != ['X', 'Y', 'Z']: raise ValueError(f"rot_order must be a permutation of 'XYZ' (e.g. 'ZXY'), got {self.rot_order!r}")
