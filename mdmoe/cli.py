@@ -125,6 +125,19 @@ RETRIEVAL_HELP = ("for a caption with words no training caption used, guide towa
                   "caption's prediction, and say which caption it borrowed (default: the model's, 0.5 for the shipped model; "
                   "0: off, the model's own reading; see MotionPipeline)")
 
+def _write_smpl(out, slug, caption, joints, fps, body, meshes):
+    "Fit the body to the joints and write the AMASS-style .npz, the meshes and a mesh animation; print the fit."
+    from mdmoe.smpl import fit_smpl, save_amass, save_meshes, smpl_vertices
+    from mdmoe.viz import animate_mesh, save_html
+    fit = fit_smpl(joints, body)
+    verts = smpl_vertices(fit, body)
+    save_amass(out / f'{slug}_smpl.npz', fit, body, fps=fps)
+    mesh = save_meshes(verts, body.faces, out / (f'{slug}_smpl_vertices.npy' if meshes == 'npy' else f'{slug}_smpl_meshes'), meshes)
+    save_html(animate_mesh(verts, body.faces, fps=fps, caption=caption), out / f'{slug}_smpl.html')
+    where = mesh[0] if meshes == 'npy' else f"{mesh[0].parent}/ ({len(mesh)} .{meshes})"
+    typer.echo(f"  {fit.summary()}\n  per joint (mm): " + ', '.join(f"{k} {v:.1f}" for k, v in fit.per_joint_mm().items()))
+    typer.echo(f"  {out / slug}_smpl.npz (AMASS-style, z up), {where}, {out / slug}_smpl.html")
+
 @app.command("generate")
 @_user_errors
 def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
@@ -137,14 +150,25 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              cfg_t_max: int = typer.Option(None, help="guide only at timesteps <= this, the guidance interval (default: the model's; 999: every step)"),
              x0_lowpass: float = typer.Option(None, help=LP_HELP),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
-             bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
+             bvh: bool = typer.Option(False, help="also write a BVH file per motion (a rigid skeleton fitted to the joints; prints how far)"),
+             gif: bool = typer.Option(False, help="also write a GIF animation per motion"),
+             mp4: bool = typer.Option(False, help="also write an MP4 video per motion"),
+             smpl: Path = typer.Option(None, help="fit an SMPL-family body from this model folder (yours: smpl/SMPL_NEUTRAL.pkl, smplh/..., smplx/...)"),
+             smpl_type: str = typer.Option(None, help="smpl, smplh or smplx (default: the first found)"),
+             smpl_gender: str = typer.Option(None, help="neutral, male or female (default: neutral if present)"),
+             smpl_meshes: str = typer.Option("npy", help="meshes: npy (all vertices in one file), obj or ply (one file per frame)"),
              candidates: int = typer.Option(1, help=CANDIDATES_HELP),
              retrieval: float = typer.Option(None, help=RETRIEVAL_HELP),
              device: str = typer.Option("auto", help=DEVICE_HELP)):
-    "Generate motion from text and write joints, an HTML animation and optionally BVH."
+    "Generate motion from text and write joints, an HTML animation and optionally GIF, MP4 and BVH."
     import numpy as np
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
+    if smpl_meshes not in ('npy', 'obj', 'ply'): raise typer.BadParameter(f"--smpl-meshes must be npy, obj or ply, got {smpl_meshes!r}")
+    body = None
+    if smpl is not None:  # before generating: a missing model file fails at once
+        from mdmoe.smpl import load_body_model
+        body = load_body_model(smpl, smpl_type, smpl_gender)
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
                x0_lowpass=x0_lowpass, seed=seed, candidates=candidates, retrieval_weight=retrieval)
@@ -153,10 +177,15 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
         slug, joints = slugify(caption), res.motion(i)
         np.save(out / f'{slug}.npy', joints)
         save_html(joints, out / f'{slug}.html', captions=[caption], fps=res.fps)
+        videos = [s for s, on in (('.gif', gif), ('.mp4', mp4)) if on]
+        for suffix in videos: res.save(out / f'{slug}{suffix}', i)
+        typer.echo(f"{caption!r}: {out / slug}.npy, .html" + ''.join(f", {s}" for s in videos) + (", .bvh" if bvh else ""))
         if bvh:
-            from mdmoe.bvh import write_bvh
-            write_bvh(out / f'{slug}.bvh', joints, fps=res.fps)
-        typer.echo(f"{caption!r}: {out / slug}.npy, .html" + (", .bvh" if bvh else ""))
+            from mdmoe.bvh import fit_rigid, write_bvh
+            fit = fit_rigid(joints)
+            write_bvh(out / f'{slug}.bvh', fit, fps=res.fps)
+            typer.echo(f"  .bvh: {fit.summary()}")
+        if body is not None: _write_smpl(out, slug, caption, joints, res.fps, body, smpl_meshes)
         if res.retrieved and res.retrieved[i]: typer.echo(f"  (new words; guided in part by the training caption {res.retrieved[i]!r})")
 
 # %% ../nbs/14_cli.ipynb #96bc1fc7
