@@ -6,7 +6,7 @@ Docs: https://mdmoe.github.io/mdmoe/ablation.html.md"""
 
 # %% ../nbs/12a_ablation.ipynb #8a92c977
 from __future__ import annotations
-import argparse, fcntl, json, math, os, platform, subprocess, sys, time
+import argparse, fcntl, json, math, os, shutil, subprocess, sys, time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from .train import ExperimentConfig, ConfigError, latest_checkpoint, train
+from .train import ExperimentConfig, ConfigError, latest_checkpoint, train, TEXT_CACHE_FILE
 
 # %% auto #0
 __all__ = ['MOTION_TERMS', 'PLAIN_LOSS', 'NO_CFG', 'CFG', 'STRUCTURE', 'PHYSICS', 'TEMPORAL', 'ADVANCED', 'FULL', 'VARIANTS',
@@ -198,6 +198,14 @@ def _train_seconds(out: Path) -> float:
     ends = [t[i] for i in range(len(t)) if i == len(t) - 1 or t[i + 1] < t[i]]
     return float(sum(ends))
 
+def _share_text_cache(src: Path, dst: Path):
+    "Copy a frozen encoder's caption embeddings to `dst` unless it has them: every row's run reads the same captions."
+    if src.is_file() and not dst.is_file():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_name(f'.{dst.name}.{os.getpid()}')
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+
 def _finished(out: Path, steps: int) -> bool:
     last = latest_checkpoint(out)
     return last is not None and int(last.name.split('_')[-1]) >= steps
@@ -255,7 +263,10 @@ def run_one(variant: str, seed: int, scale: str = 'cpu',
     out = Path(root) / scale / variant / f'seed{seed}'
     enc = perceptual_encoder_dir(Path(root) / scale, data, scale) if VARIANTS[variant].needs_encoder else None
     cfg = variant_config(variant, seed, scale, data, out, enc)
-    if not _finished(out, cfg.train.max_steps): train(cfg, resume=latest_checkpoint(out) is not None)
+    if not _finished(out, cfg.train.max_steps):
+        _share_text_cache(Path(root) / scale / TEXT_CACHE_FILE, out / TEXT_CACHE_FILE)
+        train(cfg, resume=latest_checkpoint(out) is not None)
+        _share_text_cache(out / TEXT_CACHE_FILE, Path(root) / scale / TEXT_CACHE_FILE)
     from mdmoe.train import load_model
     _, model = load_model(out)
     total, active = param_counts(model)
