@@ -17,10 +17,11 @@ import torch
 from .train import ExperimentConfig, ConfigError, latest_checkpoint, train, TEXT_CACHE_FILE
 
 # %% auto #0
-__all__ = ['MOTION_TERMS', 'PLAIN_LOSS', 'NO_CFG', 'CFG', 'STRUCTURE', 'PHYSICS', 'TEMPORAL', 'ADVANCED', 'FULL', 'VARIANTS',
-           'SCALES', 'COLUMNS', 'METRICS', 'KEY_METRICS', 'Variant', 'Scale', 'base_config', 'variant_config',
-           'param_counts', 'read_runs', 'append_run', 'has_run', 'perceptual_encoder_dir', 'evaluate_run', 'run_one',
-           'pending', 'run_pairs', 'run_study', 'summarize', 'compare', 'verdicts', 'plan', 'main']
+__all__ = ['MOTION_TERMS', 'PLAIN_LOSS', 'NO_CFG', 'CFG', 'STRUCTURE', 'PHYSICS', 'TEMPORAL', 'ADVANCED', 'ALIGN', 'FULL',
+           'VARIANTS', 'SCALES', 'COLUMNS', 'METRICS', 'KEY_METRICS', 'Variant', 'Scale', 'base_config',
+           'variant_config', 'param_counts', 'read_runs', 'append_run', 'has_run', 'perceptual_encoder_dir',
+           'evaluate_run', 'run_one', 'pending', 'run_pairs', 'run_study', 'summarize', 'compare', 'verdicts', 'plan',
+           'main']
 
 # %% ../nbs/12a_ablation.ipynb #9de80764
 MOTION_TERMS = ('position', 'progressive', 'structure_bone', 'structure_6d', 'foot_skate', 'penetration', 'floating', 'joint_limits',
@@ -60,7 +61,8 @@ def _mdm_shaped(base: ExperimentConfig, scale) -> dict:
 def _timestep_routing(base: ExperimentConfig, scale) -> dict:
     return {**CFG, 'model.cond_routing': True, 'model.moe.d_cond': base.model.d_model}
 
-FULL = {**CFG, **ADVANCED, 'loss.progressive': 0.1, 'loss.cross_expert': 0.1, 'loss.perceptual': 0.1, 'model.moe.diversity_coef': 0.01,
+ALIGN = {'loss.align': 0.1, 'text.d_align': 512}  # the motion encoder's width
+FULL = {**CFG, **ADVANCED, **ALIGN, 'loss.progressive': 0.1, 'loss.cross_expert': 0.1, 'loss.perceptual': 0.1, 'model.moe.diversity_coef': 0.01,
         'diffusion.timestep_sampler': 'loss_aware', 'diffusion.coarse_prob': 0.25, 'diffusion.coarse_fraction': 0.3}
 
 VARIANTS: dict[str, Variant] = {
@@ -88,6 +90,8 @@ VARIANTS: dict[str, Variant] = {
                               {**CFG, 'diffusion.coarse_prob': 0.25, 'diffusion.coarse_fraction': 0.3}),
     'loss_aware': Variant('+ loss-aware timestep sampling (importance sampling, Improved DDPM)', {**CFG, 'diffusion.timestep_sampler': 'loss_aware'}),
     'timestep_routing': Variant('+ timestep-aware routing (the router also sees the timestep embedding)', _timestep_routing),
+    'align_head': Variant("+ trained alignment head (InfoNCE of the captions' aligned embeddings against a separately trained motion encoder's embedding of x0)",
+                          {**CFG, **ALIGN}, needs_encoder=True),
     'full': Variant('every advanced feature at once', lambda b, sc: {**FULL, 'model.cond_routing': True, 'model.moe.d_cond': b.model.d_model,
                                                                 'model.multiscale': True}, needs_encoder=True),
 }
@@ -136,9 +140,10 @@ def variant_config(name: str, seed: int, scale: str, data, out_dir, encoder_dir=
     base, v, sc = base_config(scale, data), VARIANTS[name], SCALES[scale]
     ch = v.changes(base, sc)
     if ch.get('diffusion.sampler') == 'ddpm': ch['diffusion.steps'] = sc.mdm_steps
-    if ch.get('loss.perceptual'):
-        if encoder_dir is None: raise ValueError(f"row {name!r} trains against a motion encoder: pass encoder_dir")
-        ch['loss.perceptual_encoder'] = str(encoder_dir)
+    for term in ('perceptual', 'align'):
+        if ch.get(f'loss.{term}'):
+            if encoder_dir is None: raise ValueError(f"row {name!r} trains against a motion encoder: pass encoder_dir")
+            ch[f'loss.{term}_encoder'] = str(encoder_dir)
     return base.override(ch).override({'train.seed': seed, 'train.out_dir': str(out_dir)})
 
 # %% ../nbs/12a_ablation.ipynb #bd84c169

@@ -55,7 +55,7 @@ def test_real_clip_near_zero_and_violations_detected(src, losses, stats):
     ac = torch.cumprod(1 - torch.linspace(1e-4, 0.02, 1000), 0)
     probs = torch.randn(2, 1, f.shape[1], 8).softmax(-1)
     real = _raw(losses(x, x, m, torch.zeros(1, dtype=torch.long), ac, x0_prev=x, router_probs=probs, router_probs_prev=probs))
-    assert set(real) == set(LossConfig.term_names()) - {'moe_aux', 'perceptual'}
+    assert set(real) == set(LossConfig.term_names()) - {'moe_aux', 'perceptual', 'align'}
     for name, v in real.items(): assert v < BOUND.get(name, 1e-8), (name, v)
     bad = {k: _raw(losses(normalize(_edit(f, k), *stats), x, m)) for k in ('sink', 'stretch', 'jitter')}
     assert bad['sink']['penetration'] > 1e-4, bad['sink']
