@@ -14,11 +14,13 @@ from os import PathLike
 from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
+import torch
+import roma
 from .skeleton import T2M
 
 # %% auto #0
 __all__ = ['BVH_SPEC', 'BVH_JOINT_MAPS', 'BvhSpec', 'BvhFormatError', 'BvhData', 'parse_bvh', 'bvh_fk', 'register_bvh_map',
-           'BvhMotion', 'read_bvh', 'write_bvh']
+           'BvhMotion', 'read_bvh', 'RigidFit', 'rigidity_bound', 'fit_rigid', 'write_bvh']
 
 # %% ../nbs/01a_bvh.ipynb #84290e6d
 @dataclass(frozen=True)
@@ -31,6 +33,12 @@ class BvhSpec:
     decimals: int = 6  # digits after the point in written numbers
     fps_rtol: float = 1e-4  # source and target frame rates closer than this (relative) are not resampled
     eps: float = 1e-9  # vectors shorter than this (metres) count as zero in inverse kinematics
+    max_depth: int = 256  # deepest joint nesting read (real rigs, fingers included, nest fewer than 40 deep)
+    frame_time_range: tuple[float, float] = (1e-4, 1.)  # seconds per frame accepted (10 kHz to 1 fps); outside it the file is malformed
+    coincident: float = 1e-3  # mapped joints closer than this fraction of the rest skeleton's size count as one (zero-length helper joints)
+    fit_norm: float = 8.  # the rigid fit minimises this norm of the joint errors: 2 least squares, larger towards the smallest worst error
+    fit_iters: int = 200  # L-BFGS iterations of the rigid fit
+    fit_tol: float = 1e-5  # metres: joints this close to the inverse kinematics' rigid skeleton are written without optimising
 
     def __post_init__(self):
         if sorted(self.rot_order) != ['X', 'Y', 'Z']: raise ValueError(f"rot_order must be a permutation of 'XYZ' (e.g. 'ZXY'), got {self.rot_order!r}")
@@ -78,40 +86,52 @@ class _Tokens:
 
     def number(self, expected, kind=float):
         t, ln = self.next(expected)
-        try: return kind(t)
+        try: v = kind(t)
         except ValueError: self.fail(expected, repr(t), ln)
+        if not math.isfinite(v): self.fail(f"{expected} (finite)", repr(t), ln)
+        return v
 
-def _parse_joint(tk, parent, out):
-    "Parse one joint block (after ROOT / JOINT) into the lists of `out`, children recursively."
+def _open_joint(tk, parent, out):
+    "Parse a joint's name, '{', OFFSET and CHANNELS (after ROOT / JOINT) into the lists of `out`; returns its index."
     words = []
     while True:
         t, ln = tk.next("a joint name and '{'")
         if t == '{': break
         words.append(t)
     if not words: tk.fail("a joint name before '{'", "'{'", ln)
-    idx = len(out['names'])
     out['names'].append(' '.join(words)); out['parents'].append(parent)
     tk.expect('OFFSET')
     out['offsets'].append([tk.number('an OFFSET number') for _ in range(3)])
     tk.expect('CHANNELS')
+    n = tk.number('the channel count', int)
+    if not 0 <= n <= 6: tk.fail("a channel count from 0 to 6", n, tk.toks[tk.i - 1][1])
     chans = []
-    for _ in range(tk.number('the channel count', int)):
+    for _ in range(n):
         t, ln = tk.next('a channel name')
         if t.lower() not in _CHANNELS: tk.fail(f"a channel name ({', '.join(_CHANNELS.values())})", repr(t), ln)
         chans.append(_CHANNELS[t.lower()])
     out['channels'].append(tuple(chans))
-    while True:
+    return len(out['names']) - 1
+
+def _parse_hierarchy(tk, out, max_depth):
+    "Parse the ROOT block and everything under it with an explicit stack of open joints (no recursion)."
+    stack = [_open_joint(tk, -1, out)]
+    while stack:
         t, ln = tk.next("JOINT, End Site or '}'")
-        if t.lower() == 'joint': _parse_joint(tk, idx, out)
+        if t.lower() == 'joint':
+            if len(stack) >= max_depth:
+                raise BvhFormatError(f"{tk.path}, line {ln}: the hierarchy nests deeper than {max_depth} joints "
+                                     "(BvhSpec.max_depth); is the file malformed?")
+            stack.append(_open_joint(tk, stack[-1], out))
         elif t.lower() == 'end':
             for w in ('Site', '{', 'OFFSET'): tk.expect(w)
-            out['end_sites'][idx] = np.array([tk.number('an End Site OFFSET number') for _ in range(3)])
+            out['end_sites'][stack[-1]] = np.array([tk.number('an End Site OFFSET number') for _ in range(3)])
             tk.expect('}')
-        elif t == '}': return
+        elif t == '}': stack.pop()
         else: tk.fail("JOINT, End Site or '}'", repr(t), ln)
 
 # %% ../nbs/01a_bvh.ipynb #6f853d5b
-def _parse_motion(lines, first, n_channels, path):
+def _parse_motion(lines, first, n_channels, path, spec):
     "Frame count, frame time and the (t,c) values of the MOTION block whose lines start at index `first`."
     body = [(i + 1, l) for i, l in enumerate(lines) if i >= first and l.strip()]
     heads = (('Frames', r'frames\s*:\s*(\S+)', int), ('Frame Time', r'frame\s+time\s*:\s*(\S+)', float))
@@ -122,7 +142,10 @@ def _parse_motion(lines, first, n_channels, path):
         try: vals.append(kind(m.group(1)))
         except (AttributeError, ValueError): raise BvhFormatError(f"{path}, line {ln}: expected '{name}: <number>', found {l.strip()!r}") from None
     n, frame_time = vals
-    if frame_time <= 0: raise BvhFormatError(f"{path}, line {body[1][0]}: Frame Time must be positive, found {frame_time}")
+    lo, hi = spec.frame_time_range
+    if not lo <= frame_time <= hi:
+        raise BvhFormatError(f"{path}, line {body[1][0]}: Frame Time must be between {lo:g} and {hi:g} seconds "
+                             f"(BvhSpec.frame_time_range), found {frame_time}")
     if n < 1: raise BvhFormatError(f"{path}, line {body[0][0]}: the file declares {n} frames; there is no motion to read")
     rows, extra = body[2:2 + n], len(body) - 2 - n
     split = [l.split() for _, l in rows]
@@ -131,14 +154,22 @@ def _parse_motion(lines, first, n_channels, path):
     if extra < 0:
         raise BvhFormatError(f"{path}, line {len(lines)}: the file declares Frames: {n} but holds {len(rows)} frame rows (is it truncated?)")
     if extra: warnings.warn(f"{path}: {n + extra} frame rows but Frames: {n}; reading the first {n}")
-    try: return frame_time, np.array(split, dtype=np.float64).reshape(n, n_channels)
-    except ValueError:
-        for (ln, l), r in zip(rows, split):
-            try: [float(x) for x in r]
-            except ValueError: raise BvhFormatError(f"{path}, line {ln}: frame values must be numbers, found {l.strip()[:60]!r}") from None
+    try: values = np.array(split, dtype=np.float64).reshape(n, n_channels)
+    except ValueError: values = None
+    bad = next((k for k, r in enumerate(split) if values is None and not _all_numbers(r)), None) if values is None else \
+          next(iter(np.flatnonzero(~np.isfinite(values).all(1))), None)
+    if bad is not None:
+        raise BvhFormatError(f"{path}, line {rows[bad][0]}: frame values must be finite numbers, found {rows[bad][1].strip()[:60]!r}")
+    return frame_time, values
+
+def _all_numbers(row):
+    "Whether every token of a frame row reads as a float."
+    try: [float(x) for x in row]
+    except ValueError: return False
+    return True
 
 # %% ../nbs/01a_bvh.ipynb #c92ae694
-def parse_bvh(path: str | PathLike) -> BvhData:
+def parse_bvh(path: str | PathLike, spec: BvhSpec = BVH_SPEC) -> BvhData:
     "Parse a BVH file (hierarchy and raw channel values, file units); errors name the file and line."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"BVH file not found: {path}")
@@ -148,9 +179,9 @@ def parse_bvh(path: str | PathLike) -> BvhData:
     tk = _Tokens(lines[:motion_at], path)
     tk.expect('HIERARCHY'); tk.expect('ROOT')
     out = dict(names=[], parents=[], offsets=[], channels=[], end_sites={})
-    _parse_joint(tk, -1, out)
+    _parse_hierarchy(tk, out, spec.max_depth)
     if tk.i < len(tk.toks): tk.fail("'MOTION' after the root joint's closing '}'", repr(tk.toks[tk.i][0]), tk.toks[tk.i][1])
-    frame_time, motion = _parse_motion(lines, motion_at + 1, sum(map(len, out['channels'])), path)
+    frame_time, motion = _parse_motion(lines, motion_at + 1, sum(map(len, out['channels'])), path, spec)
     return BvhData(names=tuple(out['names']), parents=tuple(out['parents']), offsets=np.array(out['offsets'], dtype=np.float64),
                    channels=tuple(out['channels']), end_sites=out['end_sites'], frame_time=frame_time, motion=motion)
 
@@ -191,7 +222,16 @@ BVH_JOINT_MAPS: dict[str, dict[str, str]] = {
                   '{s}_collar': '{S}Shoulder', '{s}_shoulder': '{S}Arm', '{s}_elbow': '{S}ForeArm', '{s}_wrist': '{S}Hand'})},
     'cmu': {'pelvis': 'Hips', 'spine1': 'Spine', 'spine3': 'Spine1', 'neck': 'Neck1', 'head': 'Head',
         **_sided({'{s}_hip': '{S}UpLeg', '{s}_knee': '{S}Leg', '{s}_ankle': '{S}Foot', '{s}_foot': '{S}ToeBase',
-                  '{s}_shoulder': '{S}Arm', '{s}_elbow': '{S}ForeArm', '{s}_wrist': '{S}Hand'})},
+                  '{s}_collar': '{S}Shoulder', '{s}_shoulder': '{S}Arm', '{s}_elbow': '{S}ForeArm', '{s}_wrist': '{S}Hand'})},
+    'lafan1': {'pelvis': 'Hips', 'spine1': 'Spine', 'spine2': 'Spine1', 'spine3': 'Spine2', 'neck': 'Neck', 'head': 'Head',
+        **_sided({'{s}_hip': '{S}UpLeg', '{s}_knee': '{S}Leg', '{s}_ankle': '{S}Foot', '{s}_foot': '{S}Toe',
+                  '{s}_collar': '{S}Shoulder', '{s}_shoulder': '{S}Arm', '{s}_elbow': '{S}ForeArm', '{s}_wrist': '{S}Hand'})},
+    'bandai': {'pelvis': 'Hips', 'spine1': 'Spine', 'spine3': 'Chest', 'neck': 'Neck', 'head': 'Head',
+        **_sided({'{s}_hip': 'UpperLeg_{L}', '{s}_knee': 'LowerLeg_{L}', '{s}_ankle': 'Foot_{L}', '{s}_foot': 'Toes_{L}',
+                  '{s}_collar': 'Shoulder_{L}', '{s}_shoulder': 'UpperArm_{L}', '{s}_elbow': 'LowerArm_{L}', '{s}_wrist': 'Hand_{L}'})},
+    'biovision': {'pelvis': 'Hips', 'spine1': 'Chest', 'neck': 'Neck', 'head': 'Head',
+        **_sided({'{s}_hip': '{S}UpLeg', '{s}_knee': '{S}LowLeg', '{s}_ankle': '{S}Foot', '{s}_collar': '{S}Collar',
+                  '{s}_shoulder': '{S}UpArm', '{s}_elbow': '{S}LowArm', '{s}_wrist': '{S}Hand'})},
 }
 
 def register_bvh_map(name: str, # key in `BVH_JOINT_MAPS`
@@ -218,27 +258,63 @@ def _normalised_names(names):
 
 def _map_key(name): return re.split(r'[:|]', name)[-1].lower()
 
-def _choose_map(names, mapping):
-    "Map name and t2m name -> source joint index, from `mapping` (None, a map name or a dict) and detection."
+def _rest_positions(data: BvhData) -> np.ndarray:
+    "(j,3) rest positions of a parsed BVH: OFFSETs summed from the root, in file units."
+    rest = np.zeros_like(data.offsets)
+    for j, p in enumerate(data.parents): rest[j] = data.offsets[j] + (rest[p] if p >= 0 else 0)
+    return rest
+
+def _distinct(hits, rest, spec):
+    "The entries of `hits` (t2m name -> file joint) not at the rest position of their nearest kept t2m ancestor."
+    if rest is None: return dict(hits)
+    tol = spec.coincident * max(np.ptp(rest, axis=0).max(), spec.eps)
+    kept, names = {}, T2M.joint_names
+    for j, k in enumerate(names):
+        if k not in hits: continue
+        a = T2M.parents[j]
+        while a >= 0 and names[a] not in kept: a = T2M.parents[a]
+        if a < 0 or np.linalg.norm(rest[hits[k]] - rest[kept[names[a]]]) > tol: kept[k] = hits[k]
+    return kept
+
+def _check_custom(custom, detected, name, names):
+    "Raise naming both t2m joints where `custom` puts one on a file joint that another t2m joint already has."
+    owner = {i: k for k, i in detected.items()}
+    for k, i in custom.items():
+        if i in owner:
+            other = owner[i]
+            src = f"the detected map {name!r} gives" if other in detected else "`mapping` also gives"
+            raise ValueError(f"`mapping` puts {k!r} on the file's joint {names[i]!r}, which {src} to {other!r}; "
+                             f"map {other!r} too (to another joint, or to None to derive it)")
+        owner[i] = k
+
+def _choose_map(names, # the file's joint names
+                mapping, # None (detect), a `BVH_JOINT_MAPS` name, or a dict {t2m name: file joint name or None}
+                rest=None, # (j,3) rest positions (`_rest_positions`); None counts every found joint as distinct
+                spec: BvhSpec = BVH_SPEC):
+    "Map name and t2m name -> source joint index, from `mapping` and detection."
     norm = _normalised_names(names)
     where = {}
     for i, n in [*enumerate(norm), *enumerate(map(_map_key, names))]: where.setdefault(n, i)
-    def found(m): return {k: where[_map_key(v)] for k, v in m.items() if _map_key(v) in where}
+    def found(m): return {k: where[_map_key(v)] for k, v in m.items() if v is not None and _map_key(v) in where}
     if isinstance(mapping, str):
         if mapping not in BVH_JOINT_MAPS: raise ValueError(f"unknown BVH joint map {mapping!r}; registered: {sorted(BVH_JOINT_MAPS)}")
-        name, hits = mapping, found(BVH_JOINT_MAPS[mapping])
+        name, hits = mapping, _distinct(found(BVH_JOINT_MAPS[mapping]), rest, spec)
     else:
-        scores = {k: (len(f) / max(len(m), 1), len(f)) for k, m in BVH_JOINT_MAPS.items() for f in [found(m)]}
-        name = max(scores, key=scores.get)
-        hits = found(BVH_JOINT_MAPS[name]) if scores[name][1] else {}
+        cands = {k: _distinct(found(m), rest, spec) for k, m in BVH_JOINT_MAPS.items()}
+        name = max(cands, key=lambda k: (len(cands[k]), len(cands[k]) / max(len(BVH_JOINT_MAPS[k]), 1)))
+        hits = cands[name]
     if isinstance(mapping, dict):
         bad = sorted(set(mapping) - set(T2M.joint_names))
         if bad: raise ValueError(f"unknown t2m joint names {bad} in `mapping`; keys must be among {list(T2M.joint_names)}")
-        absent = sorted(v for v in mapping.values() if _map_key(v) not in where)
+        absent = sorted(v for v in mapping.values() if v is not None and _map_key(v) not in where)
         if absent: raise ValueError(f"joints {absent} given in `mapping` are not in the file; its joints are {list(names)}")
-        name, hits = 'custom', {**hits, **found(mapping)}
+        own = found(mapping)
+        _check_custom(own, {k: i for k, i in hits.items() if k not in mapping}, name, names)
+        name, hits = 'custom', {**{k: i for k, i in hits.items() if k not in mapping}, **own}
+    used = set(hits.values())
     for k in T2M.joint_names:
-        if k not in hits and k in where: hits[k] = where[k]
+        if k not in hits and k in where and where[k] not in used and not (isinstance(mapping, dict) and k in mapping):
+            hits[k] = where[k]; used.add(where[k])
     return name, hits
 
 # %% ../nbs/01a_bvh.ipynb #0298e058
@@ -300,7 +376,7 @@ class BvhMotion:
 
 # %% ../nbs/01a_bvh.ipynb #dc0c0c1c
 def read_bvh(path: str | PathLike, # a .bvh file
-             mapping: str | dict[str, str] | None = None, # None: detect; a `BVH_JOINT_MAPS` name; or {t2m name: file joint name} overriding the detected map
+             mapping: str | dict[str, str | None] | None = None, # None: detect; a `BVH_JOINT_MAPS` name; or {t2m name: file joint name (None: derive)} overriding the detected map
              target_fps: float | None = 20, # resample to this rate (linear interpolation); None keeps the file's
              scale: float | None = None, # file units per metre (100 for cm); None detects it from body size
              up: str = 'y', # the file's up axis, 'y' or 'z'
@@ -308,9 +384,9 @@ def read_bvh(path: str | PathLike, # a .bvh file
             ) -> BvhMotion:
     "Read a BVH file into t2m joint positions (t,22,3): metres, y up, `target_fps`, SMPL joint order."
     if up not in _UP: raise ValueError(f"up must be one of {sorted(_UP)}, got {up!r}")
-    data = parse_bvh(path)
+    data = parse_bvh(path, spec)
     pos, ends = bvh_fk(data)
-    name, hits = _choose_map(data.names, mapping)
+    name, hits = _choose_map(data.names, mapping, _rest_positions(data), spec)
     got = {k: pos[:, i] for k, i in hits.items()}
     derived = _complete(got, {k: ends[i] for k, i in hits.items() if i in ends}, spec)
     missing = [k for k in T2M.joint_names if k not in got]
@@ -379,6 +455,91 @@ def _inverse_kinematics(joints, off, spec):
     par[:, 0] = np.eye(3)
     return par.swapaxes(-1, -2) @ glob
 
+# %% ../nbs/01a_bvh.ipynb #0f787482
+@dataclass(frozen=True)
+class RigidFit:
+    "A rigid t2m skeleton fitted to joint positions: what `write_bvh` writes, and how far that is from the joints."
+    offsets: np.ndarray  # (22,3) rest bone vectors, metres (the root's row is 0)
+    rotations: np.ndarray  # (t,22,3,3) local rotations; joint j's turns its children's offsets (BVH convention)
+    joints: np.ndarray  # (t,22,3) forward kinematics of the fitted skeleton: the positions the BVH plays
+    error: np.ndarray  # (t,22) metres from each fitted joint to the input joint
+    bound: float  # metres: any rigid t2m skeleton's worst joint is at least this far from the input (`rigidity_bound`)
+
+    def summary(self) -> str:
+        "One line: the fit's mean and worst joint error and the bound the input's non-rigidity forces, in mm."
+        return (f"rigid skeleton fitted to the joints: mean {1e3 * self.error.mean():.1f} mm, max {1e3 * self.error.max():.1f} mm "
+                f"(their bones stretch: no rigid skeleton gets its worst joint closer than {1e3 * self.bound:.1f} mm)")
+
+def rigidity_bound(joints, # (t,22,3) joint positions, metres
+                  ) -> float: # metres
+    "Lower bound on the worst joint error of any rigid t2m skeleton fitted to `joints`: max over rigid groups of (max - min) distance / 4."
+    joints = np.asarray(joints, dtype=np.float64)
+    out = 0.
+    for j, kids in _children().items():
+        g = joints[:, [j, *kids]]  # (t,n,3): a joint and its children move rigidly together
+        d = np.linalg.norm(g[:, :, None] - g[:, None], axis=-1)  # (t,n,n)
+        out = max(out, float((d.max(0) - d.min(0)).max()) / 4)
+    return out
+
+def _fk_torch(rot, # (t,22,3,3) local rotations
+              off, # (22,3) rest offsets
+              root, # (t,3) root positions
+             ): # (t,22,3)
+    "Joint positions by BVH forward kinematics, differentiable (a joint's rotation turns its children's offsets)."
+    glob, pos = [None] * T2M.n_joints, [None] * T2M.n_joints
+    for j, p in enumerate(T2M.parents):
+        if p < 0: glob[j], pos[j] = rot[:, 0], root
+        else: glob[j], pos[j] = glob[p] @ rot[:, j], pos[p] + glob[p] @ off[j]
+    return torch.stack(pos, 1)
+
+def _check_t2m_joints(joints):
+    "Validated (t,22,3) float64 t2m joint positions."
+    joints = np.asarray(joints, dtype=np.float64)
+    if joints.ndim != 3 or joints.shape[1:] != (T2M.n_joints, 3) or len(joints) < 1:
+        raise ValueError(f"joints must have shape (t, {T2M.n_joints}, 3) in t2m order, got {joints.shape}")
+    if not np.isfinite(joints).all(): raise ValueError("joints contain NaN or inf; clean the motion before writing a BVH")
+    return joints
+
+def fit_rigid(joints, # (t,22,3) joint positions, metres, y up, t2m order
+              spec: BvhSpec = BVH_SPEC,
+             ) -> RigidFit:
+    "The rigid t2m skeleton and rotations whose forward kinematics comes closest to `joints` (q-norm of the joint errors)."
+    joints = _check_t2m_joints(joints)
+    off0 = _rest_offsets(joints, spec)
+    J, R0 = torch.from_numpy(joints), torch.from_numpy(_inverse_kinematics(joints, off0, spec))
+    off0 = torch.from_numpy(off0)
+    def result(rot, off, fk):
+        return RigidFit(offsets=off.numpy(), rotations=rot.numpy(), joints=fk.numpy(),
+                        error=np.linalg.norm(fk.numpy() - joints, axis=-1), bound=rigidity_bound(joints))
+    fk0 = _fk_torch(R0, off0, J[:, 0])
+    if (fk0 - J).norm(dim=-1).max() <= spec.fit_tol: return result(R0, off0, fk0)
+    kids = _children()
+    moving = [j for j in range(T2M.n_joints) if kids[j]]  # leaves' rotations move no joint
+    group = torch.tensor([p >= 0 and len(kids[p]) > 1 for p in T2M.parents])[:, None]  # offsets of sibling groups are free vectors
+    length0 = off0.norm(dim=-1)
+    unit = off0 / length0.clamp_min(spec.eps)[:, None]
+    turn = torch.zeros(len(joints), len(moving), 3, dtype=torch.float64, requires_grad=True)
+    log_len = torch.zeros(T2M.n_joints, dtype=torch.float64, requires_grad=True)
+    free = off0.clone().requires_grad_(True)
+    root = J[:, 0].clone().requires_grad_(True)
+    def model():
+        rot = R0.clone()
+        rot[:, moving] = R0[:, moving] @ roma.rotvec_to_rotmat(turn)
+        off = torch.where(group, free, unit * (length0 * log_len.exp())[:, None])
+        return rot, off, _fk_torch(rot, off, root)
+    scale = ((fk0 - J) ** 2).sum(-1).mean().clamp_min(spec.eps ** 2)  # keeps e^q in range
+    q = spec.fit_norm
+    opt = torch.optim.LBFGS([turn, log_len, free, root], max_iter=spec.fit_iters, history_size=50, line_search_fn='strong_wolfe',
+                            tolerance_grad=1e-14, tolerance_change=1e-16)
+    def closure():
+        opt.zero_grad()
+        e2 = ((model()[2] - J) ** 2).sum(-1) / scale
+        loss = (e2 ** (q / 2)).mean() ** (2 / q)
+        loss.backward()
+        return loss
+    opt.step(closure)
+    with torch.no_grad(): return result(*model())
+
 # %% ../nbs/01a_bvh.ipynb #6c973bac
 def _dfs(j=0):
     "t2m joint indices in depth-first (BVH file) order from `j`."
@@ -393,23 +554,20 @@ def _joint_names_for(names):
     return out
 
 def write_bvh(path: str | PathLike, # where to write the .bvh
-              joints, # (t,22,3) joint positions, metres, y up, t2m order
+              joints, # (t,22,3) joint positions, metres, y up, t2m order; or their `fit_rigid` (to report it)
               fps: float = 20, # frame rate of `joints`
               names: str = 't2m', # joint naming: 't2m' or a `BVH_JOINT_MAPS` key such as 'mixamo', 'smpl', 'cmu'
               scale: float = 1., # file units per metre: 1 writes metres, 100 centimetres (Blender / Maya default)
               spec: BvhSpec = BVH_SPEC,
              ) -> Path:
-    "Write t2m joint positions as a BVH whose forward kinematics reproduces them (rest skeleton + IK Euler channels)."
-    joints = np.asarray(joints, dtype=np.float64)
-    if joints.ndim != 3 or joints.shape[1:] != (T2M.n_joints, 3) or len(joints) < 1:
-        raise ValueError(f"joints must have shape (t, {T2M.n_joints}, 3) in t2m order, got {joints.shape}")
-    if not np.isfinite(joints).all(): raise ValueError("joints contain NaN or inf; clean the motion before writing a BVH")
+    "Write t2m joint positions as a BVH of the rigid skeleton `fit_rigid` fits to them (offsets + Euler channels)."
     if not fps > 0: raise ValueError(f"fps must be positive, got {fps}")
+    fit = joints if isinstance(joints, RigidFit) else fit_rigid(joints, spec)
+    joints, off = fit.joints, fit.offsets
     labels, order, kids = _joint_names_for(names), _dfs(), _children()
-    off = _rest_offsets(joints, spec)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)  # scipy's gimbal-lock notice; the angles stay exact
-        eul = Rotation.from_matrix(_inverse_kinematics(joints, off, spec).reshape(-1, 3, 3)).as_euler(spec.rot_order, degrees=True)
+        eul = Rotation.from_matrix(fit.rotations.reshape(-1, 3, 3)).as_euler(spec.rot_order, degrees=True)
     eul = np.unwrap(eul.reshape(len(joints), T2M.n_joints, 3), period=360, axis=0)
     num = lambda v: ' '.join(f'{x * scale:.{spec.decimals}f}' for x in v)
     rot = ' '.join(f'{a}rotation' for a in spec.rot_order)

@@ -14,9 +14,10 @@ import typer
 from .files import MdmoeError, OutputExistsError, check_out_folder, check_writable, save_array, staged_folder  # stdlib only: `mdmoe --help` stays instant
 
 # %% auto #0
-__all__ = ['app', 'data_app', 'OVERWRITE_HELP', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'DEMO_PROMPTS',
-           'check_target', 'resolve_device', 'data_synth', 'data_mocap', 'data_builtin', 'data_humanml3d', 'train_cmd',
-           'slugify', 'output_stems', 'check_outputs', 'generate', 'demo', 'eval_cmd', 'train_evaluator_cmd']
+__all__ = ['app', 'data_app', 'OVERWRITE_HELP', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'SMPL_OUTPUTS',
+           'DEMO_PROMPTS', 'check_target', 'resolve_device', 'data_synth', 'data_mocap', 'data_builtin',
+           'data_humanml3d', 'train_cmd', 'slugify', 'output_stems', 'check_outputs', 'generate', 'demo', 'eval_cmd',
+           'train_evaluator_cmd']
 
 # %% ../nbs/14_cli.ipynb #a7a05b41
 app = typer.Typer(help="mdmoe: text-to-motion diffusion with a Mixture-of-Experts denoiser.", no_args_is_help=True,
@@ -179,6 +180,21 @@ RETRIEVAL_HELP = ("for a caption with words no training caption used, guide towa
                   "caption's prediction, and say which caption it borrowed (default: the model's, 0.5 for the shipped model; "
                   "0: off, the model's own reading; see MotionPipeline)")
 
+SMPL_OUTPUTS = {m: ['_smpl.npz', '_smpl.html', '_smpl_vertices.npy' if m == 'npy' else '_smpl_meshes'] for m in ('npy', 'obj', 'ply')}  # per --smpl-meshes
+
+def _write_smpl(stage, out, slug, caption, joints, fps, body, meshes) -> list[str]:
+    "Fit the body to the joints and write the AMASS-style .npz, the meshes and a mesh animation into `stage`; the lines to print (paths in `out`)."
+    from mdmoe.smpl import fit_smpl, save_amass, save_meshes, smpl_vertices
+    from mdmoe.viz import animate_mesh, save_html
+    fit = fit_smpl(joints, body)
+    verts = smpl_vertices(fit, body)
+    save_amass(stage / f'{slug}_smpl.npz', fit, body, fps=fps)
+    mesh = save_meshes(verts, body.faces, stage / (f'{slug}{SMPL_OUTPUTS[meshes][2]}'), meshes)
+    save_html(animate_mesh(verts, body.faces, fps=fps, caption=caption), stage / f'{slug}_smpl.html')
+    where = out / mesh[0].relative_to(stage) if meshes == 'npy' else f"{out / mesh[0].parent.relative_to(stage)}/ ({len(mesh)} .{meshes})"
+    return [f"  {fit.summary()}\n  per joint (mm): " + ', '.join(f"{k} {v:.1f}" for k, v in fit.per_joint_mm().items()),
+            f"  {out / slug}_smpl.npz (AMASS-style, z up), {where}, {out / slug}_smpl.html"]
+
 @app.command("generate")
 @_user_errors
 def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
@@ -191,30 +207,49 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              cfg_t_max: int = typer.Option(None, help="guide only at timesteps <= this, the guidance interval (default: the model's; 999: every step)"),
              x0_lowpass: float = typer.Option(None, help=LP_HELP),
              model: Path = typer.Option(None, help="pretrained folder or training run (default: the shipped model)"),
-             bvh: bool = typer.Option(False, help="also write a BVH file per motion"),
+             bvh: bool = typer.Option(False, help="also write a BVH file per motion (a rigid skeleton fitted to the joints; prints how far)"),
+             gif: bool = typer.Option(False, help="also write a GIF animation per motion"),
+             mp4: bool = typer.Option(False, help="also write an MP4 video per motion"),
+             smpl: Path = typer.Option(None, help="fit an SMPL-family body from this model folder (yours: smpl/SMPL_NEUTRAL.pkl, smplh/..., smplx/...)"),
+             smpl_type: str = typer.Option(None, help="smpl, smplh or smplx (default: the first found)"),
+             smpl_gender: str = typer.Option(None, help="neutral, male or female (default: neutral if present)"),
+             smpl_meshes: str = typer.Option("npy", help="meshes: npy (all vertices in one file), obj or ply (one file per frame)"),
              candidates: int = typer.Option(1, help=CANDIDATES_HELP),
              retrieval: float = typer.Option(None, help=RETRIEVAL_HELP),
              device: str = typer.Option("auto", help=DEVICE_HELP),
              overwrite: bool = typer.Option(False, help="replace files of the same names in --out (default: refuse before generating)")):
-    "Generate motion from text and write joints, an HTML animation and optionally BVH."
+    "Generate motion from text and write joints, an HTML animation and optionally GIF, MP4, BVH and an SMPL body."
     from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
-    from mdmoe.bvh import write_bvh
     from mdmoe.text import check_texts
+    if smpl_meshes not in ('npy', 'obj', 'ply'): raise typer.BadParameter(f"--smpl-meshes must be npy, obj or ply, got {smpl_meshes!r}")
     stems = output_stems(check_texts(text))  # bad text and a bad --out fail before the model loads
-    check_outputs(out, [s + ext for s in stems for ext in ('.npy', '.html') + (('.bvh',) if bvh else ())], overwrite)
+    videos = [s for s, on in (('.gif', gif), ('.mp4', mp4)) if on]
+    extra = (['.bvh'] if bvh else []) + (SMPL_OUTPUTS[smpl_meshes] if smpl is not None else [])
+    check_outputs(out, [s + ext for s in stems for ext in ['.npy', '.html', *videos, *extra]], overwrite)
+    body = None
+    if smpl is not None:  # before generating: a missing model file fails at once
+        from mdmoe.smpl import load_body_model
+        body = load_body_model(smpl, smpl_type, smpl_gender)
     pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
                x0_lowpass=x0_lowpass, seed=seed, candidates=candidates, retrieval_weight=retrieval)
+    report = []
     with staged_folder(out) as stage:  # written aside, moved into --out when all are written
-        for i, stem in enumerate(stems):
+        for i, (caption, stem) in enumerate(zip(res.texts, stems)):
             joints = res.motion(i)
             save_array(stage / f'{stem}.npy', joints, fsync=False)
-            save_html(joints, stage / f'{stem}.html', captions=[res.texts[i]], fps=res.fps)
-            if bvh: write_bvh(stage / f'{stem}.bvh', joints, fps=res.fps)
-    for i, (caption, stem) in enumerate(zip(res.texts, stems)):
-        typer.echo(f"{caption!r}: {out / stem}.npy, .html" + (", .bvh" if bvh else ""))
-        if res.retrieved and res.retrieved[i]: typer.echo(f"  (new words; guided in part by the training caption {res.retrieved[i]!r})")
+            save_html(joints, stage / f'{stem}.html', captions=[caption], fps=res.fps)
+            for suffix in videos: res.save(stage / f'{stem}{suffix}', i)
+            report.append(f"{caption!r}: {out / stem}.npy, .html" + ''.join(f", {s}" for s in videos) + (", .bvh" if bvh else ""))
+            if bvh:
+                from mdmoe.bvh import fit_rigid, write_bvh
+                fit = fit_rigid(joints)
+                write_bvh(stage / f'{stem}.bvh', fit, fps=res.fps)
+                report.append(f"  .bvh: {fit.summary()}")
+            if body is not None: report += _write_smpl(stage, out, stem, caption, joints, res.fps, body, smpl_meshes)
+            if res.retrieved and res.retrieved[i]: report.append(f"  (new words; guided in part by the training caption {res.retrieved[i]!r})")
+    for line in report: typer.echo(line)
 
 # %% ../nbs/14_cli.ipynb #96bc1fc7
 DEMO_PROMPTS = ("a person walks forward quickly, then jumps twice",

@@ -458,6 +458,7 @@ class DiffusionLoss(NamedTuple):
     stats: list  # MoE routing statistics
     x0_prev: torch.Tensor | None = None  # (b,t,f) x0 predicted at max(t - neighbour, 0) from the same x0 and noise (no gradient)
     stats_prev: list | None = None  # routing statistics of that teacher pass
+    text_aligned: torch.Tensor | None = None  # (b,D) the captions' aligned embeddings, when a loss trains the alignment head (set by the caller)
 
 def diffusion_loss(model: GuidedModel,
                    x0: torch.Tensor, # (b,t,f) normalised clean features, zero at padding

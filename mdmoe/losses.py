@@ -26,7 +26,7 @@ __all__ = ['SNR_MODES', 'TIME_WEIGHTINGS', 'PREDICTIONS', 'CONTACT_SOURCES', 'SA
            'rotation_6d_validity_loss', 'foot_contacts', 'foot_skate_loss', 'penetration_loss', 'floating_loss',
            'knee_flexion', 'elbow_flexion', 'joint_limit_loss', 'center_of_mass', 'flight_gravity_loss',
            'temporal_loss', 'joint_position_loss', 'cross_expert_consistency_loss', 'topk_agreement_loss',
-           'perceptual_loss', 'StandardizedEncoder', 'LossOutput', 'MotionLosses']
+           'perceptual_loss', 'StandardizedEncoder', 'alignment_loss', 'LossOutput', 'MotionLosses']
 
 # %% ../nbs/08_losses.ipynb #b4a39a16
 SNR_MODES = ('none', 'min_snr', 'p2')
@@ -51,6 +51,7 @@ class LossConfig:
     temporal: float = 1.0  # velocity / acceleration / jerk against the target in local windows (m^2)
     cross_expert: float = 0.0  # Jensen-Shannon divergence of routing at neighbouring timesteps (nats)
     perceptual: float = 0.0  # squared distance of motion-encoder embeddings
+    align: float = 0.0  # text-motion InfoNCE: the caption's aligned embedding (the text encoder's alignment head) against a motion encoder's embedding of x0
     moe_aux: float = 1.0  # scale of the MoE auxiliary losses (already weighted by MoEConfig)
     # diffusion-loss weighting over timesteps
     snr_mode: str = 'none'  # 'none' | 'min_snr' (Hang et al. 2023) | 'p2' (Choi et al. 2022)
@@ -78,6 +79,8 @@ class LossConfig:
     # what the progressive, cross-expert and perceptual terms compare against (used by `mdmoe.train`)
     neighbour_delta: int = 20  # the teacher pass of progressive / cross_expert runs at max(t - neighbour_delta, 0)
     perceptual_encoder: str | None = None  # folder of a saved ContrastiveEvaluator whose motion encoder is the perceptual feature space; 'shipped' = mdmoe's
+    align_encoder: str | None = None  # folder of a saved ContrastiveEvaluator whose motion encoder the align term embeds x0 with ('shipped' = mdmoe's)
+    align_temperature: float = 0.07  # InfoNCE temperature of the align term (CLIP's initial value)
 
     def __post_init__(self):
         def need(ok, name, what):
@@ -96,6 +99,7 @@ class LossConfig:
         need(len(self.temporal_windows) > 0 and all(w >= 1 for w in self.temporal_windows), 'temporal_windows', 'must be strides >= 1')
         need(len(self.temporal_orders) > 0 and all(o >= 1 for o in self.temporal_orders), 'temporal_orders', 'must be orders >= 1')
         need(isinstance(self.neighbour_delta, int) and self.neighbour_delta >= 1, 'neighbour_delta', 'must be an int >= 1 (timesteps)')
+        need(self.align_temperature > 0, 'align_temperature', 'must be > 0')
 
     @classmethod
     def term_names(cls) -> tuple[str, ...]:
@@ -421,6 +425,22 @@ class StandardizedEncoder(nn.Module):
     def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         return self.encoder((x - self.mean) / self.std, lengths)
 
+# %% ../nbs/08_losses.ipynb #4e03ce89
+def alignment_loss(text_emb: Tensor,  # (b,D) the captions' aligned embeddings (unit length)
+                   motion_emb: Tensor,  # (b,D) motion embeddings of the predicted motions
+                   weights: Tensor | None = None,  # (b,) per-row weights (time-aware); None: 1
+                   temperature: float = 0.07,
+                  ) -> Tensor:
+    "Symmetric InfoNCE between captions and motions of a batch (row i is caption i with motion i; repeated captions are not negatives), rows weighted."
+    a, m = F.normalize(text_emb.float(), dim=-1), F.normalize(motion_emb.float(), dim=-1)
+    logits = a @ m.T / temperature  # (b,b)
+    same = (a @ a.T).detach() > 1 - 1e-6  # the same caption twice in a batch: not a negative of itself
+    logits = logits.masked_fill(same & ~torch.eye(len(a), dtype=torch.bool, device=a.device), float('-inf'))
+    target = torch.arange(len(a), device=a.device)
+    per_row = (F.cross_entropy(logits, target, reduction='none') + F.cross_entropy(logits.T, target, reduction='none')) / 2
+    if weights is None: return per_row.mean()
+    return (weights.to(per_row) * per_row).sum() / len(per_row)
+
 # %% ../nbs/08_losses.ipynb #05d817bd
 class LossOutput(NamedTuple):
     "Total training loss and every term, for logging."
@@ -443,6 +463,7 @@ class MotionLosses(nn.Module):
                  std,  # (d,) feature std
                  spec: DatasetSpec = T2M_SPEC,  # feature layout, skeleton, frame rate
                  encoder: nn.Module | None = None,  # motion encoder of the perceptual loss (frozen here)
+                 align_encoder: nn.Module | None = None,  # motion encoder of the align term (frozen here)
                 ):
         super().__init__()
         self.config, self.spec = config, spec
@@ -457,12 +478,16 @@ class MotionLosses(nn.Module):
                                       f"got {spec.skeleton.name!r}")
         if config.perceptual > 0 and encoder is None:
             raise ValueError(f"LossConfig.perceptual={config.perceptual} needs a motion encoder: pass encoder= or set perceptual=0")
+        if config.align > 0 and align_encoder is None:
+            raise ValueError(f"LossConfig.align={config.align} needs a motion encoder: pass align_encoder= or set align=0")
         self.encoder = encoder.requires_grad_(False).eval() if encoder is not None else None
+        self.align_encoder = align_encoder.requires_grad_(False).eval() if align_encoder is not None else None
 
     def train(self, mode: bool = True):
-        "Switch mode; the perceptual encoder always stays in eval mode."
+        "Switch mode; the perceptual and align encoders always stay in eval mode."
         super().train(mode)
-        if self.encoder is not None: self.encoder.eval()
+        for e in (self.encoder, self.align_encoder):
+            if e is not None: e.eval()
         return self
 
     def _check(self, pred, target, mask):
@@ -492,6 +517,7 @@ class MotionLosses(nn.Module):
                 router_probs: Tensor | None = None,  # (l,b,t,e) or (b,t,e) router probabilities at timesteps
                 router_probs_prev: Tensor | None = None,  # same shape, at the neighbouring timestep
                 moe_aux: Mapping[str, Tensor] | Sequence[Mapping[str, Tensor]] | None = None,  # MoEOutput.aux per layer
+                text_aligned: Tensor | None = None,  # (b,D) the captions' aligned embeddings (`TextEncoding.aligned`), for the align term
                ) -> LossOutput:
         "Total loss and every term (weighted and raw)."
         c, sk = self.config, self.spec.skeleton
@@ -523,6 +549,8 @@ class MotionLosses(nn.Module):
                                                    c.min_flight_frames, weights=w_geo),
                 temporal=temporal_loss(pj, tj, mask, c.temporal_windows, c.temporal_orders, w_temp))
             if self.encoder is not None: raw['perceptual'] = perceptual_loss(self.encoder, pf, tf, mask)
+            if self.align_encoder is not None and text_aligned is not None:
+                raw['align'] = alignment_loss(text_aligned, self.align_encoder(pf, mask.sum(1)), w_geo, c.align_temperature)
         total = pred.new_zeros((), dtype=torch.float32)
         terms: dict[str, Tensor] = {}
         for name in c.term_names():

@@ -14,7 +14,7 @@ from .skeleton import (T2M, Skeleton, qbetween, qinv, qmul, qrot, quat_to_cont6d
 
 # %% auto #0
 __all__ = ['n_joints_of_features', 'joints_to_features', 'recover_root', 'features_to_joints', 'features_to_joints_fk',
-           'find_reference_dir', 'demo_motion']
+           'demo_motion']
 
 # %% ../nbs/01_motion.ipynb #2a5fe39c
 def n_joints_of_features(d: int) -> int:
@@ -159,15 +159,6 @@ def _fk_decode(features, offsets, chains):
     local = cont6d_to_matrix(features[..., s:s + (j - 1) * 6].unflatten(-1, (j - 1, 6)))
     rot = torch.cat([quat_to_matrix(r_quat)[..., None, :, :], local], dim=-3)
     return forward_kinematics(rot, r_pos, offsets, chains)
-
-# %% ../nbs/01_motion.ipynb #c0f4cafe
-def find_reference_dir(name: str = 'humanml3d'):
-    "The `shared/reference/<name>` folder next to the project checkout, or None when absent."
-    from pathlib import Path
-    for base in [Path.cwd(), *Path.cwd().parents]:
-        p = base.parent / 'shared' / 'reference' / name
-        if (base / 'pyproject.toml').exists() and p.is_dir(): return p
-    return None
 
 # %% ../nbs/01_motion.ipynb #27169169
 def demo_motion(n_frames: int = 80,  # frames at 20 fps

@@ -99,6 +99,24 @@ class MotionOutput:
         "Joints (lengths[i], j, 3) of motion `i` without padding."
         return self.joints[i, :self.lengths[i]]
 
+    def save(self, path, # .npy (joints), .bvh, .gif, .mp4 or .html
+             i: int | None = None, # which motion; None: all of them side by side (.gif, .mp4, .html) or the only one
+             **kwargs, # passed to the writer: `mdmoe.bvh.write_bvh` or `mdmoe.viz.save_animation`
+            ) -> Path:
+        "Write motion `i` (or all, side by side) in the format of the file's suffix; returns the path."
+        path = Path(path)
+        suffix, idx = path.suffix.lower(), list(range(len(self))) if i is None else [i]
+        if i is not None and not 0 <= i < len(self): raise IndexError(f"motion {i} of {len(self)}")
+        if suffix in ('.npy', '.bvh') and len(idx) != 1:
+            raise ValueError(f"{path}: a {suffix} file holds one motion and this output has {len(self)}; pass i=0..{len(self) - 1}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == '.npy': np.save(path, self.motion(idx[0])); return path
+        if suffix == '.bvh':
+            from mdmoe.bvh import write_bvh
+            return write_bvh(path, self.motion(idx[0]), fps=self.fps, **kwargs)
+        from mdmoe.viz import save_animation  # viz comes after this notebook: import when called
+        return save_animation([self.motion(k) for k in idx], path, captions=[self.texts[k] for k in idx], fps=self.fps, **kwargs)
+
 # %% ../nbs/12_pipeline.ipynb #2f785570
 CAPTIONS_FILE = 'train_captions.txt.gz'
 

@@ -29,10 +29,10 @@ from torch import nn
 from .files import MdmoeError, inside, save_tensors
 
 # %% auto #0
-__all__ = ['FREEZE_MODES', 'CACHE_FORMAT', 'DEBERTA_HUB_NAME', 'TOKENIZER_PROBE', 'HUB_NAME', 'ENCODER_DIR', 'TINY_CORPUS_WORDS',
-           'FINAL_NORM_NAMES', 'EncoderFilesNotFoundError', 'UnsafeModelError', 'DegenerateTokenizerError',
-           'TextTruncationWarning', 'TextEncoderConfig', 'check_texts', 'EmbeddingCache', 'minilm_dir',
-           'resolve_encoder_dir', 'check_no_code', 'encoder_folder', 'encoder_inside', 'bundle_encoder',
+__all__ = ['FREEZE_MODES', 'TOKEN_MODES', 'CACHE_FORMAT', 'DEBERTA_HUB_NAME', 'TOKENIZER_PROBE', 'HUB_NAME', 'ENCODER_DIR',
+           'TINY_CORPUS_WORDS', 'FINAL_NORM_NAMES', 'EncoderFilesNotFoundError', 'UnsafeModelError',
+           'DegenerateTokenizerError', 'TextTruncationWarning', 'TextEncoderConfig', 'check_texts', 'EmbeddingCache',
+           'minilm_dir', 'resolve_encoder_dir', 'check_no_code', 'encoder_folder', 'encoder_inside', 'bundle_encoder',
            'check_tokenizer', 'load_text_backend', 'make_tiny_deberta', 'layer_stack', 'set_trainable', 'TextEncoding',
            'pad_states', 'mean_pool', 'resolve_max_length', 'TextEncoder']
 
@@ -51,6 +51,7 @@ class TextTruncationWarning(UserWarning):
 
 # %% ../nbs/04_text.ipynb #7fdfefd4
 FREEZE_MODES = ('frozen', 'partial', 'full')
+TOKEN_MODES = ('all', 'pooled')
 
 @dataclass(frozen=True)
 class TextEncoderConfig:
@@ -66,8 +67,13 @@ class TextEncoderConfig:
     d_align: int = 256  # width of the shared text-motion space
     cache: bool = True  # cache encoder outputs per caption (frozen encoders only)
     cache_size: int = 100_000  # LRU capacity in captions
+    tokens: str = 'all'  # what the denoiser attends to: 'all' (prompt tokens + every encoder state) | 'pooled' (one token: the pooled embedding, as MDM's CLIP token)
 
     def __post_init__(self):
+        if self.tokens not in TOKEN_MODES: raise ValueError(f"TextEncoderConfig.tokens={self.tokens!r}; use one of {TOKEN_MODES}")
+        if self.tokens == 'pooled' and self.n_prompt_tokens:
+            raise ValueError(f"TextEncoderConfig.tokens='pooled' hands the denoiser one pooled token, so the {self.n_prompt_tokens} prompt tokens would "
+                             "never be seen; set n_prompt_tokens=0")
         if self.freeze not in FREEZE_MODES:
             raise ValueError(f"TextEncoderConfig.freeze={self.freeze!r}; use one of {FREEZE_MODES}")
         if self.freeze == 'partial' and self.n_unfrozen_layers < 1:
@@ -419,11 +425,12 @@ class TextEncoder(nn.Module):
         return states.to(device), mask.to(device)
 
     def forward(self, texts: Sequence[str]) -> TextEncoding:
-        "Encode captions into prompt-prefixed token states, mask, pooled and aligned embeddings."
+        "Encode captions into prompt-prefixed token states (or one pooled token), mask, pooled and aligned embeddings."
         states, mask = self.encode_states(texts)  # (b, n, d), (b, n)
         b, k = len(states), self.config.n_prompt_tokens
         pooled = mean_pool(states, mask)  # (b, d)
         aligned = F.normalize(self.align(pooled.to(self.align[0].weight.dtype)), dim=-1)  # (b, d_align)
+        if self.config.tokens == 'pooled': return TextEncoding(pooled[:, None], mask.new_ones(b, 1), pooled, aligned)
         tokens = torch.cat([repeat(self.prompts.to(states.dtype), 'k d -> b k d', b=b), states], 1)  # (b, K+n, d)
         mask = torch.cat([mask.new_ones(b, k), mask], 1)  # (b, K+n)
         return TextEncoding(tokens, mask, pooled, aligned)

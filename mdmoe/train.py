@@ -244,6 +244,9 @@ class ExperimentConfig:
         if self.loss.perceptual > 0 and self.loss.perceptual_encoder is None:
             raise ConfigError(f"loss.perceptual={self.loss.perceptual} needs loss.perceptual_encoder: the folder of a saved "
                               f"ContrastiveEvaluator (`mdmoe train-evaluator`), or 'shipped' for the one packaged with mdmoe")
+        if self.loss.align > 0 and self.loss.align_encoder is None:
+            raise ConfigError(f"loss.align={self.loss.align} needs loss.align_encoder: the folder of a saved ContrastiveEvaluator whose motion "
+                              f"encoder embeds the predicted motions (not the one that will judge the model), or 'shipped'")
         if self.diffusion.timestep_sampler == 'loss_aware' and (self.loss.snr_mode != 'none' or self.loss.prediction != self.diffusion.prediction):
             raise ConfigError(f"diffusion.timestep_sampler='loss_aware' makes the diffusion term the importance-weighted simple loss of "
                               f"diffusion.prediction={self.diffusion.prediction!r}; it needs loss.snr_mode='none' (got {self.loss.snr_mode!r}) "
@@ -570,7 +573,7 @@ class MotionDiffusionModel(nn.Module):
         if self.text_encoder.d != config.model.d_text:
             raise ConfigError(f"model.d_text={config.model.d_text} but the text encoder {config.text.backend!r} gives "
                               f"{self.text_encoder.d}-wide states; use ExperimentConfig.preset or set model.d_text={self.text_encoder.d}")
-        self.text_encoder.align.requires_grad_(False)  # no training loss uses the alignment head yet
+        self.text_encoder.align.requires_grad_(config.loss.align > 0)  # only the align term trains the alignment head
         self.guided = GuidedModel(Denoiser(config.model), config.diffusion)
         self.frozen_prefix = 'text_encoder.encoder.' if self.text_encoder.frozen else None
 
@@ -588,7 +591,9 @@ class MotionDiffusionModel(nn.Module):
                 generator: torch.Generator | None = None, # None: the global RNG
                 neighbour: int = 0, # > 0: also the no-gradient teacher pass at t - neighbour (progressive / cross-expert losses)
                ) -> DiffusionLoss:
-        return diffusion_loss(self.guided, x0, mask, self.condition(texts), sampler, generator, neighbour)
+        enc = self.text_encoder(texts)
+        r = diffusion_loss(self.guided, x0, mask, Conditioning.from_encoding(enc), sampler, generator, neighbour)
+        return r._replace(text_aligned=enc.aligned) if self.text_encoder.align[0].weight.requires_grad else r
 
     def trainable_state_dict(self) -> dict[str, Tensor]:
         "Every parameter and buffer except a frozen encoder's pretrained weights, the denoiser's as `denoiser.*`."
@@ -647,7 +652,10 @@ def make_objective(config: ExperimentConfig, mean: np.ndarray, std: np.ndarray, 
     lc = config.loss
     importance = config.diffusion.timestep_sampler != 'uniform'
     encoder = perceptual_encoder(lc.perceptual_encoder) if lc.perceptual > 0 else None
-    losses = MotionLosses(replace(lc, diffusion=0.) if importance else lc, mean, std, config.data.dataset_spec, encoder)
+    align = perceptual_encoder(lc.align_encoder) if lc.align > 0 else None
+    if align is not None and (d := align.encoder.out.out_features) != config.text.d_align:
+        raise ConfigError(f"loss.align_encoder={lc.align_encoder!r} embeds motions in {d} dimensions but text.d_align={config.text.d_align}; set text.d_align={d}")
+    losses = MotionLosses(replace(lc, diffusion=0.) if importance else lc, mean, std, config.data.dataset_spec, encoder, align)
     neighbour = lc.neighbour_delta if lc.progressive > 0 or lc.cross_expert > 0 else 0
     return Objective(lc, losses.to(alphas_cumprod.device), make_timestep_sampler(config.diffusion), alphas_cumprod, importance, neighbour)
 
@@ -672,7 +680,7 @@ def training_losses(model: nn.Module, # MotionDiffusionModel (possibly wrapped b
     else:
         probs, probs_prev = _routing_pair(r.stats, r.stats_prev, batch.mask.shape)
         res = objective.losses(r.x0_pred.float(), batch.motion, batch.mask, r.t, objective.alphas_cumprod, x0_prev=r.x0_prev,
-                               router_probs=probs, router_probs_prev=probs_prev, moe_aux=r.aux)
+                               router_probs=probs, router_probs_prev=probs_prev, moe_aux=r.aux, text_aligned=r.text_aligned)
         total, terms = res.total, dict(res.terms)
         if objective.importance:
             total = total + c.diffusion * r.loss

@@ -1,4 +1,4 @@
-"""Interactive Plotly 3D skeleton animations of joint motions: side-by-side comparisons, ground grid, root trajectory, foot contacts, standalone HTML.
+"""Interactive Plotly 3D skeleton animations of joint motions: side-by-side comparisons, ground grid, root trajectory, foot contacts, standalone HTML; GIF and MP4 videos.
 
 Docs: https://mdmoe.github.io/mdmoe/viz.html.md"""
 
@@ -16,7 +16,8 @@ from plotly.subplots import make_subplots
 from .skeleton import T2M, Skeleton, forward_kinematics
 
 # %% auto #0
-__all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors', 'animate', 'save_html', 'gallery_html']
+__all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors', 'animate', 'save_html', 'gallery_html',
+           'VideoConfig', 'animate_video', 'save_gif', 'save_mp4', 'save_animation', 'animate_mesh']
 
 # %% ../nbs/13_viz.ipynb #3032f13d
 @dataclass(frozen=True)
@@ -195,6 +196,12 @@ def _listify(x, name='motions'):
         return list(x)
     return list(x) if getattr(x, 'ndim', 0) == 4 else [x]
 
+def _captions(captions, n):
+    "One caption per motion from None, one string, or a list of n strings."
+    caps = [captions] if isinstance(captions, str) else list(captions) if captions is not None else [''] * n
+    if len(caps) != n: raise ValueError(f"got {len(caps)} captions for {n} motions")
+    return caps
+
 def _contacts_of(contacts, joints, skeleton, cfg):
     "Per-motion (t,f) bool contacts: given ones validated, missing ones computed by HumanML3D's rule."
     given = [None] * len(joints) if contacts is None else _listify(contacts, 'contacts')
@@ -241,8 +248,7 @@ def animate(motions, # (t,j,3) joint positions (or (t,d) HumanML3D features), or
     "Interactive Plotly 3D animation of one or several skeleton motions side by side."
     joints = [as_joints(m, skeleton, i) for i, m in enumerate(_listify(motions))]
     n = len(joints)
-    caps = [captions] if isinstance(captions, str) else list(captions) if captions is not None else [''] * n
-    if len(caps) != n: raise ValueError(f"got {len(caps)} captions for {n} motions")
+    caps = _captions(captions, n)
     if stride < 1: raise ValueError(f"stride must be a positive integer, got {stride}")
     contact = _contacts_of(contacts, joints, skeleton, cfg)
     cols = min(n, cfg.max_cols) if cols is None else cols
@@ -305,3 +311,179 @@ def gallery_html(motions, # list of (t,j,3) joint positions
                 ) -> Path:
     "Write many captioned motions as one side-by-side animation HTML file; returns its path."
     return save_html(animate(motions, captions=captions, cols=cols, **kwargs), path)
+
+# %% ../nbs/13_viz.ipynb #069df81e
+@dataclass(frozen=True)
+class VideoConfig:
+    "Sizes, camera and encoding of `animate_video`, `save_gif` and `save_mp4` (colours: `VizConfig`); unknown keys are an error."
+    scene_px: int = 240  # width and height of one scene (px, even: H.264 wants even frame sizes)
+    caption_px: int = 14  # room above a scene per caption line (px)
+    title_px: int = 24  # room for the figure title, when there is one (px)
+    dpi: int = 72
+    font_size: float = 9.
+    caption_width: int = 34  # characters per caption line
+    line_width: float = 2.5  # bones (pt)
+    grid_width: float = 0.6
+    trajectory_width: float = 1.0
+    elev: float = 15.  # camera elevation (degrees)
+    azim: float = -70.  # camera azimuth (degrees; -90 looks straight at the rest pose's front)
+    zoom: float = 1.15  # matplotlib's 3D box zoom
+    max_cols: int = 3  # scenes per row when `cols` is not given
+    mp4_codec: str = 'libx264'
+    mp4_args: tuple[str, ...] = ('-pix_fmt', 'yuv420p')  # the pixel format browsers and phones play
+
+def _matplotlib():
+    "matplotlib's animation module and Figure, or an ImportError saying how to install them."
+    try:
+        from matplotlib import animation
+        from matplotlib.figure import Figure
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError as e: raise ImportError(f'GIF and MP4 videos need matplotlib and Pillow: pip install "mdmoe[video]" ({e})') from e
+    return animation, Figure, FigureCanvasAgg
+
+def _even(x): return int(x) + int(x) % 2
+
+def animate_video(motions, # (t,j,3) joint positions (or (t,d) HumanML3D features), or a list of them
+                  captions=None, # a caption per motion (str or list of str)
+                  fps:float=20, # frame rate of the motions
+                  skeleton:Skeleton=T2M, # skeleton of the joints
+                  cols:int|None=None, # scenes per row (default: up to `cfg.max_cols`)
+                  title:str|None=None, # figure title
+                  trajectory:bool=True, # draw the root path on the ground
+                  ground:bool=True, # draw the ground grid
+                  stride:int=1, # show every `stride`-th frame (at fps / stride: still real time)
+                  cfg:VideoConfig=VideoConfig(), # sizes, camera
+                  style:VizConfig=VizConfig(), # colours, grid step, margins
+                 ):
+    "A matplotlib `FuncAnimation` of one or several skeleton motions side by side (for `save_gif` / `save_mp4`)."
+    animation, Figure, FigureCanvasAgg = _matplotlib()
+    joints = [as_joints(m, skeleton, i) for i, m in enumerate(_listify(motions))]
+    n, caps = len(joints), _captions(captions, len(joints))
+    if stride < 1: raise ValueError(f"stride must be a positive integer, got {stride}")
+    if not fps > 0: raise ValueError(f"fps must be positive, got {fps}")
+    cols = min(n, cfg.max_cols) if cols is None else cols
+    if cols < 1: raise ValueError(f"cols must be a positive integer, got {cols}")
+    rows = -(-n // cols)
+    wrapped = ['\n'.join(textwrap.wrap(str(c), cfg.caption_width)) for c in caps]
+    head = cfg.caption_px * max(w.count('\n') + 1 if w else 0 for w in wrapped)
+    top = cfg.title_px if title else 0
+    w, h = _even(cfg.scene_px * cols), _even(rows * (cfg.scene_px + head) + top)
+    fig = Figure(figsize=(w / cfg.dpi, h / cfg.dpi), dpi=cfg.dpi)
+    FigureCanvasAgg(fig)
+    if title: fig.suptitle(title, fontsize=cfg.font_size + 1, y=1 - cfg.title_px / 2 / h, va='center')
+    colors, scenes = chain_colors(skeleton, style), []
+    for i, (j, cap) in enumerate(zip(joints, wrapped)):
+        r, c = divmod(i, cols)
+        ax = fig.add_axes([c / cols, 1 - (top + (r + 1) * (cfg.scene_px + head)) / h, 1 / cols, cfg.scene_px / h], projection='3d')
+        box = _box(j, style)
+        ax.set(xlim=box[0], ylim=box[1], zlim=box[2])
+        ax.set_box_aspect([hi - lo for lo, hi in box], zoom=cfg.zoom)
+        ax.set_axis_off()
+        ax.view_init(elev=cfg.elev, azim=cfg.azim)
+        if cap: fig.text((c + .5) / cols, 1 - (top + r * (cfg.scene_px + head) + head / 2) / h, cap, ha='center', va='center',
+                         fontsize=cfg.font_size, color=style.text_color)
+        if ground:
+            (x0, x1), (y0, y1), _ = box
+            for g in np.arange(np.ceil(x0 / style.grid_step), np.floor(x1 / style.grid_step) + 1) * style.grid_step:
+                ax.plot([g, g], [y0, y1], [0, 0], color=style.grid_color, lw=cfg.grid_width)
+            for g in np.arange(np.ceil(y0 / style.grid_step), np.floor(y1 / style.grid_step) + 1) * style.grid_step:
+                ax.plot([x0, x1], [g, g], [0, 0], color=style.grid_color, lw=cfg.grid_width)
+        if trajectory:
+            x, y, _ = _to_plot(j[:, 0], style.decimals)
+            ax.plot(x, y, np.zeros_like(x), color=style.trajectory_color, lw=cfg.trajectory_width)
+        pts = _to_plot(j, style.decimals)  # (3,t,j)
+        lines = [ax.plot(*pts[:, 0, list(ch)], color=col, lw=cfg.line_width, solid_capstyle='round')[0]
+                 for ch, col in zip(skeleton.kinematic_chain, colors)]
+        scenes.append((pts, lines))
+    def draw(k):
+        for pts, lines in scenes:
+            t = min(k * stride, pts.shape[1] - 1)  # shorter motions hold their last frame
+            for line, ch in zip(lines, skeleton.kinematic_chain): line.set_data_3d(*pts[:, t, list(ch)])
+        return [l for _, ls in scenes for l in ls]
+    frames = -(-max(len(j) for j in joints) // stride)
+    return animation.FuncAnimation(fig, draw, frames=frames, interval=1e3 * stride / fps, blit=False)
+
+def _prepare(path, suffix):
+    "The output path, its folder created; a ValueError when it does not end in `suffix`."
+    path = Path(path)
+    if path.suffix.lower() != suffix: raise ValueError(f"{path}: expected a {suffix} file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+def save_gif(motions, # motions for `animate_video`, or its `FuncAnimation`
+             path, # output .gif (parent folders are created)
+             fps:float=20, # frame rate of the motions
+             stride:int=1, # every `stride`-th frame, shown for stride / fps seconds
+             **kwargs, # passed to `animate_video`
+            ) -> Path:
+    "Write an animated GIF (Pillow) of `animate_video(motions, ...)` that plays in real time and loops; returns its path."
+    animation, _, _ = _matplotlib()
+    path = _prepare(path, '.gif')
+    anim = motions if isinstance(motions, animation.FuncAnimation) else animate_video(motions, fps=fps, stride=stride, **kwargs)
+    anim.save(path, writer=animation.PillowWriter(fps=fps / stride))
+    return path
+
+def save_mp4(motions, # motions for `animate_video`, or its `FuncAnimation`
+             path, # output .mp4 (parent folders are created)
+             fps:float=20, # frame rate of the motions
+             stride:int=1, # every `stride`-th frame, at fps / stride
+             cfg:VideoConfig=VideoConfig(),
+             **kwargs, # passed to `animate_video`
+            ) -> Path:
+    "Write an H.264 MP4 of `animate_video(motions, ...)` with the ffmpeg that `imageio-ffmpeg` ships; returns its path."
+    animation, _, _ = _matplotlib()
+    try: import imageio_ffmpeg
+    except ImportError as e: raise ImportError(f'MP4 videos need the ffmpeg of imageio-ffmpeg: pip install "mdmoe[video]" ({e})') from e
+    import matplotlib
+    path = _prepare(path, '.mp4')
+    anim = motions if isinstance(motions, animation.FuncAnimation) else animate_video(motions, fps=fps, stride=stride, cfg=cfg, **kwargs)
+    with matplotlib.rc_context({'animation.ffmpeg_path': imageio_ffmpeg.get_ffmpeg_exe()}):
+        anim.save(path, writer=animation.FFMpegWriter(fps=fps / stride, codec=cfg.mp4_codec, extra_args=list(cfg.mp4_args)))
+    return path
+
+def save_animation(motions, # (t,j,3) joint positions or a list of them
+                   path, # .gif, .mp4 or .html
+                   **kwargs, # passed to `save_gif`, `save_mp4` or `save_html`
+                  ) -> Path:
+    "Write motions as a GIF, MP4 or interactive HTML animation, chosen by the file's suffix; returns its path."
+    writers = {'.gif': save_gif, '.mp4': save_mp4, '.html': save_html}
+    suffix = Path(path).suffix.lower()
+    if suffix not in writers: raise ValueError(f"{path}: unknown animation format {suffix!r}; use one of {sorted(writers)}")
+    return writers[suffix](motions, path, **kwargs)
+
+# %% ../nbs/13_viz.ipynb #fc5b9d84
+def animate_mesh(vertices, # (t,v,3) mesh vertices per frame, metres, y up
+                 faces, # (f,3) vertex indices of the triangles
+                 fps:float=20, # frame rate of `vertices`
+                 caption:str|None=None, # title above the scene
+                 max_fps:float=10, # keep every k-th frame so that at most this many play per second
+                 color:str='#b0b8c8', # mesh colour
+                 cfg:VizConfig=VizConfig(), # grid, margins, camera, rounding
+                ) -> go.Figure:
+    "Interactive Plotly animation of a mesh sequence (a fitted SMPL body) over the ground grid."
+    v = _to_numpy(vertices).astype(np.float64)
+    f = _to_numpy(faces).astype(np.int64)
+    if v.ndim != 3 or v.shape[-1] != 3 or not len(v): raise ValueError(f"vertices must have shape (t, v, 3), got {v.shape}")
+    if f.ndim != 2 or f.shape[1] != 3 or f.min() < 0 or f.max() >= v.shape[1]:
+        raise ValueError(f"faces must be (f, 3) indices below {v.shape[1]}, got shape {f.shape}")
+    stride = max(1, int(np.ceil(fps / max_fps)))
+    box = _box(v, cfg)
+    def mesh(k, full=True):
+        x, y, z = _to_plot(v[k], cfg.decimals)
+        d = dict(type='mesh3d', x=x, y=y, z=z)
+        if full: d.update(i=f[:, 0], j=f[:, 1], k=f[:, 2], color=color, flatshading=True, name='body', hoverinfo='skip',
+                          lighting=dict(ambient=.5, diffuse=.8, specular=.2))
+        return d
+    fig = go.Figure([_ground_trace(box, cfg, True), go.Mesh3d(mesh(0))])
+    idx = np.arange(0, len(v), stride)
+    fig.frames = [dict(name=str(n), traces=[1], data=[mesh(k, full=False)]) for n, k in enumerate(idx)]
+    menus, sliders = _controls(len(idx), fps, stride, cfg)
+    spans = np.array([hi - lo for lo, hi in box])
+    ar = spans / spans.max()
+    eye = np.asarray(cfg.eye) / np.linalg.norm(cfg.eye) * cfg.eye_distance * np.linalg.norm(ar)
+    axis = lambda r: dict(range=r, visible=False, autorange=False)
+    fig.update_layout(scene=dict(xaxis=axis(box[0]), yaxis=axis(box[1]), zaxis=axis(box[2]), aspectmode='manual',
+                                 aspectratio=dict(x=ar[0], y=ar[1], z=ar[2]), camera=dict(eye=dict(zip('xyz', eye.tolist())), up=dict(x=0, y=0, z=1))),
+                      updatemenus=menus, sliders=sliders, showlegend=False, height=cfg.row_height + cfg.footer_height + cfg.title_height,
+                      title=dict(text=escape(caption) if caption else None), margin=dict(l=10, r=10, t=cfg.title_height, b=cfg.footer_height))
+    return fig

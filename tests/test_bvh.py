@@ -1,4 +1,5 @@
 "BVH import / export: round trips, a hand-written CMU-style rig, z up, errors, and agreement with bvhio."
+import re
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,7 @@ from scipy.spatial.transform import Rotation
 from mdmoe.bvh import BvhFormatError, bvh_fk, parse_bvh, read_bvh, register_bvh_map, BVH_JOINT_MAPS, write_bvh
 from mdmoe.skeleton import T2M
 
-REF = Path(__file__).resolve().parents[1].parent / 'shared' / 'reference' / 'humanml3d'
+FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'humanml3d'
 TOL = 1e-4  # metres, max abs round-trip error
 
 
@@ -37,9 +38,8 @@ def test_round_trip_synthetic(tmp_path, names, scale):
 
 
 def test_round_trip_humanml3d(tmp_path):
-    f = REF / '012314_joints.npy'
-    if not f.exists(): pytest.skip(f'HumanML3D reference sample not found at {f} (test material outside the repo)')
-    joints = np.load(f).astype(np.float64)
+    "Joints as HumanML3D's process_file leaves them (the reference pipeline's output in the fixtures)."
+    joints = np.load(FIXTURES / 'reference_cases.npz')['spin_global_positions'].astype(np.float64)
     for scale in (1., 100.):
         back = read_bvh(write_bvh(tmp_path / 'h.bvh', joints, scale=scale))
         assert back.joints.shape == joints.shape
@@ -296,3 +296,117 @@ def test_unmappable_names_missing_joints(tmp_path):
     path.write_text(cmu_file(tmp_path).read_text().replace('LeftUpLeg', 'LThigh').replace('Hips', 'Root'))
     with pytest.raises(ValueError, match=r"\['pelvis', 'left_hip'\]") as e: read_bvh(path)
     assert 'mapping=' in str(e.value)
+
+
+# Rigs in the namings of public mocap sets, written by the test itself: (name, OFFSET in file units, children).
+# T-pose offsets in each rig's own unit; zero-length helpers and extra joints where those rigs have them.
+def _arm(side, sign, names, collar):
+    c, a, f, h = names
+    return (c.format(side), (sign * collar[0], collar[1], 0), [(a.format(side), (sign * 6, 0, 0), [(f.format(side), (sign * 12, 0, 0), [
+        (h.format(side), (sign * 11, 0, 0), [])])])])
+
+def _leg(side, sign, names, toe=True):
+    u, l, f, t = names
+    foot = [(t.format(side), (0, -3, 5), [])] if toe else []
+    return (u.format(side), (sign * 4, -3, 0), [(l.format(side), (0, -17, 0), [(f.format(side), (0, -17, 0), foot)])])
+
+LAFAN1 = ('Hips', (0, 0, 0), [_leg('Left', 1, ('{}UpLeg', '{}Leg', '{}Foot', '{}Toe')), _leg('Right', -1, ('{}UpLeg', '{}Leg', '{}Foot', '{}Toe')),
+          ('Spine', (0, 4, 0), [('Spine1', (0, 5, 0), [('Spine2', (0, 5, 0), [('Neck', (0, 8, 0), [('Head', (0, 4, 0), [])]),
+           _arm('Left', 1, ('{}Shoulder', '{}Arm', '{}ForeArm', '{}Hand'), (3, 6)),
+           _arm('Right', -1, ('{}Shoulder', '{}Arm', '{}ForeArm', '{}Hand'), (3, 6))])])])])
+BANDAI = ('joint_Root', (0, 0, 0), [('Hips', (0, 0, 0), [
+          ('Spine', (0, 6, 0), [('Chest', (0, 4, 0), [('Neck', (0, 10, 0), [('Head', (0, 3, 0), [])]),
+           _arm('L', 1, ('Shoulder_{}', 'UpperArm_{}', 'LowerArm_{}', 'Hand_{}'), (2, 8)),
+           _arm('R', -1, ('Shoulder_{}', 'UpperArm_{}', 'LowerArm_{}', 'Hand_{}'), (2, 8))])]),
+          _leg('L', 1, ('UpperLeg_{}', 'LowerLeg_{}', 'Foot_{}', 'Toes_{}')), _leg('R', -1, ('UpperLeg_{}', 'LowerLeg_{}', 'Foot_{}', 'Toes_{}'))])])
+BIOVISION = ('Hips', (0, 0, 0), [('Chest', (0, 5, 0), [('Neck', (0, 16, 0), [('Head', (0, 4, 0), [])]),
+             _arm('Left', 1, ('{}Collar', '{}UpArm', '{}LowArm', '{}Hand'), (1, 15)),
+             _arm('Right', -1, ('{}Collar', '{}UpArm', '{}LowArm', '{}Hand'), (1, 15))]),
+             _leg('Left', 1, ('{}UpLeg', '{}LowLeg', '{}Foot', ''), toe=False), _leg('Right', -1, ('{}UpLeg', '{}LowLeg', '{}Foot', ''), toe=False)])
+MIXAMO = ('mixamorig:Hips', (0, 0, 0), [_leg('mixamorig:Left', 1, ('{}UpLeg', '{}Leg', '{}Foot', '{}ToeBase')),
+          _leg('mixamorig:Right', -1, ('{}UpLeg', '{}Leg', '{}Foot', '{}ToeBase')),
+          ('mixamorig:Spine', (0, 4, 0), [('mixamorig:Spine1', (0, 5, 0), [('mixamorig:Spine2', (0, 5, 0), [
+           ('mixamorig:Neck', (0, 8, 0), [('mixamorig:Head', (0, 4, 0), [('mixamorig:HeadTop_End', (0, 8, 0), [])])]),
+           _arm('mixamorig:Left', 1, ('{}Shoulder', '{}Arm', '{}ForeArm', '{}Hand'), (3, 6)),
+           _arm('mixamorig:Right', -1, ('{}Shoulder', '{}Arm', '{}ForeArm', '{}Hand'), (3, 6))])])])])
+# CMU (cgspeed): zero-offset helpers LHipJoint, LowerBack, Neck and LeftShoulder; extra finger joints
+CMU = ('Hips', (0, 0, 0), [('LHipJoint', (0, 0, 0), [_leg('Left', 1, ('{}UpLeg', '{}Leg', '{}Foot', '{}ToeBase'))]),
+       ('RHipJoint', (0, 0, 0), [_leg('Right', -1, ('{}UpLeg', '{}Leg', '{}Foot', '{}ToeBase'))]),
+       ('LowerBack', (0, 0, 0), [('Spine', (0, 5, 0), [('Spine1', (0, 5, 0), [('Neck', (0, 0, 0), [('Neck1', (0, 8, 0), [('Head', (0, 4, 0), [])])]),
+        ('LeftShoulder', (0, 0, 0), [('LeftArm', (4, 4, 0), [('LeftForeArm', (12, 0, 0), [('LeftHand', (11, 0, 0), [('LeftFingerBase', (0, 0, 0), [
+            ('LeftHandIndex1', (2, 0, 0), [])]), ('LThumb', (0, 0, 0), [])])])])]),
+        ('RightShoulder', (0, 0, 0), [('RightArm', (-4, 4, 0), [('RightForeArm', (-12, 0, 0), [('RightHand', (-11, 0, 0), [])])])])])])])])
+
+
+def rig_bvh(path, rig, unit, six_channels=False, frames=4, seed=0):
+    "Write `rig` as a BVH (offsets x unit / 40, a 1.6 m body, ZXY channels, smooth random rotations, a walking root) and return its path."
+    rng = np.random.default_rng(seed)
+    lines, names = ['HIERARCHY'], []
+    def block(node, depth):
+        name, off, kids = node
+        pad, root = '  ' * depth, not names
+        names.append(name)
+        lines.extend([f"{pad}{'ROOT' if root else 'JOINT'} {name}", f'{pad}{{', f"{pad}  OFFSET {' '.join(str(v * unit / 40) for v in off)}",
+                      f"{pad}  CHANNELS " + ('6 Xposition Yposition Zposition Zrotation Xrotation Yrotation' if root or six_channels
+                                             else '3 Zrotation Xrotation Yrotation')])
+        for k in kids: block(k, depth + 1)
+        if not kids: lines.extend([f'{pad}  End Site', f'{pad}  {{', f'{pad}    OFFSET 0 {-2 * unit / 40} {3 * unit / 40}', f'{pad}  }}'])
+        lines.append(f'{pad}}}')
+        return off
+    block(rig, 0)
+    offs = {}
+    def collect(node): offs[node[0]] = node[1]; [collect(k) for k in node[2]]
+    collect(rig)
+    rows = []
+    for f in range(frames):
+        row = []
+        for i, n in enumerate(names):
+            rot = list(rng.normal(scale=10, size=3))
+            if i == 0: row += [f * .01 * unit, .95 * unit, f * .02 * unit] + rot
+            elif six_channels: row += [v * unit / 40 for v in offs[n]] + rot
+            else: row += rot
+        rows.append(' '.join(f'{v:.6f}' for v in row))
+    Path(path).write_text('\n'.join(lines + ['MOTION', f'Frames: {frames}', 'Frame Time: 0.0333333'] + rows) + '\n')
+    return Path(path), names
+
+
+@pytest.mark.parametrize('rig,unit,six,map_name,derived', [
+    (LAFAN1, 100., False, 'lafan1', ()),
+    (BANDAI, 100., True, 'bandai', ('spine2',)),
+    (BIOVISION, 1 / .0254, False, 'biovision', ('left_foot', 'right_foot', 'spine2', 'spine3')),
+    (MIXAMO, 100., False, 'mixamo', ()),
+    (CMU, .45 / .0254, False, 'cmu', ('spine2', 'left_collar', 'right_collar'))])
+def test_public_rig_namings_import_without_a_mapping(tmp_path, rig, unit, six, map_name, derived):
+    path, names = rig_bvh(tmp_path / 'rig.bvh', rig, unit, six)
+    m = read_bvh(path, target_fps=None)
+    assert (m.map_name, sorted(m.derived), m.scale) == (map_name, sorted(derived), pytest.approx(unit))
+    assert m.joints.shape == (4, 22, 3) and m.fps == pytest.approx(30, rel=1e-5)
+    pos, _ = bvh_fk(parse_bvh(path))
+    for k, n in m.mapping_used.items():  # every joint read by name sits where the file's forward kinematics puts it
+        np.testing.assert_allclose(m.joints[:, T2M.joint_names.index(k)], pos[:, names.index(n)] / unit, atol=1e-9, err_msg=k)
+    bl = T2M.bone_lengths_of(m.joints)[:, 1:]
+    assert bl.min() > .01  # no zero-length bone: helpers that coincide with a mapped joint are skipped
+
+
+def test_real_clavicles_beat_derived_collars(tmp_path):
+    "A CMU-named rig whose LeftShoulder has a place of its own: its clavicles are read, not replaced by derived collars."
+    path, _ = rig_bvh(tmp_path / 'clav.bvh', CMU, .45 / .0254)
+    text, n = re.subn(r'(JOINT LeftShoulder\n\s*\{\n\s*OFFSET) 0.0 0.0 0.0', r'\1 1.0 0.5 0.0', path.read_text())
+    assert n == 1
+    path.write_text(text)
+    m = read_bvh(path)
+    assert m.map_name == 'cmu' and m.mapping_used['left_collar'] == 'LeftShoulder' and 'left_collar' not in m.derived
+    assert 'right_collar' in m.derived  # RightShoulder still sits on Spine1
+
+
+def test_malformed_headers(tmp_path):
+    deep = tmp_path / 'deep.bvh'
+    body = ['HIERARCHY', 'ROOT a', '{', 'OFFSET 0 0 0', 'CHANNELS 0'] + [f'JOINT j{k} {{ OFFSET 0 1 0 CHANNELS 0' for k in range(10_000)]
+    deep.write_text('\n'.join(body + ['}'] * 10_001 + ['MOTION', 'Frames: 1', 'Frame Time: 0.05', '']) + '\n')
+    with pytest.raises(BvhFormatError, match=r'deep\.bvh, line 261: the hierarchy nests deeper than 256'): read_bvh(deep)
+    for ft in ('0', 'nan', 'inf', '-0.05', '1e9', '1e-9'):
+        bad = tmp_path / 'ft.bvh'
+        bad.write_text(CMU_BVH.replace('Frame Time: 0.05', f'Frame Time: {ft}') + '\n'.join([' '.join(['0'] * 75)] * 2) + '\n')
+        with pytest.raises(BvhFormatError, match=r'ft\.bvh, line 144: Frame Time must be between'): read_bvh(bad)
+    bad.write_text(CMU_BVH + ' '.join(['0'] * 75) + '\n' + ' '.join(['0'] * 74 + ['nan']) + '\n')
+    with pytest.raises(BvhFormatError, match=r'line 146: frame values must be finite numbers'): read_bvh(bad)

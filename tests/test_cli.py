@@ -120,3 +120,21 @@ def test_data_builtin_merges_synth_and_mocap(tmp_path):
     assert set(DEEPMIMIC_CLIPS) <= set(train)
     assert not set(DEEPMIMIC_CLIPS) & set((tmp_path / "b" / "test.txt").read_text().split())
     assert len(list((tmp_path / "b" / "attributes").glob("*.json"))) == 10
+
+
+def test_generate_gif_mp4_bvh_with_the_shipped_model(tmp_path):
+    """The README's command, offline: `mdmoe generate "a person walks forward" --gif --mp4 --bvh` writes all three; the BVH
+    agrees with the .npy within the worst-joint error the command prints, which is at least the rigidity bound it prints."""
+    import re
+    import imageio_ffmpeg
+    from PIL import Image
+    from mdmoe.bvh import read_bvh
+    res = mdmoe("generate", "a person walks forward", "--seconds", 2, "--steps", 4, "--gif", "--mp4", "--bvh", "--out", tmp_path)
+    joints = np.load(tmp_path / "a_person_walks_forward.npy")
+    with Image.open(tmp_path / "a_person_walks_forward.gif") as im:
+        assert (im.n_frames, im.info["duration"]) == (len(joints), 50)  # one frame per motion frame, 20 fps: real time
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "a_person_walks_forward.mp4"))[0] == len(joints)
+    mean, worst, bound = map(float, re.search(r"mean ([\d.]+) mm, max ([\d.]+) mm .* closer than ([\d.]+) mm", res.stdout).groups())
+    gap = 1e3 * np.linalg.norm(read_bvh(tmp_path / "a_person_walks_forward.bvh").joints - joints, axis=-1)
+    assert gap.max() <= worst + 0.06 and abs(gap.mean() - mean) <= 0.06  # the printed numbers, to their rounding
+    assert bound <= worst + 0.05 < 2 * bound + 0.5

@@ -12,7 +12,7 @@ from mdmoe.data import (Caption, DatasetLayoutError, DatasetSkipWarning, HumanML
                         compute_mean_std, denormalize, load_mean_std, write_humanml3d_layout)
 from mdmoe.motion import demo_motion
 
-REF = Path(__file__).resolve().parents[1].parent / 'shared' / 'reference' / 'humanml3d'
+FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'humanml3d'
 SPLITS = {'train': ['a', 'b', 'short', 'long'], 'val': ['v'], 'test': []}
 
 
@@ -129,16 +129,15 @@ def test_zero_std(layout, tmp_path):
     with pytest.raises(DatasetLayoutError, match=r'std is zero or negative at dims \[7\]'): HumanML3DDataset(_broken(layout, tmp_path, fix))
 
 
-@pytest.mark.skipif(not (REF / '012314_features.npy').is_file(), reason=f'reference data not found at {REF}')
-def test_official_sample_loads(tmp_path):
-    """The official HumanML3D sample 012314 with the official Mean/Std loads, and its rows are its normalised features."""
+def test_reference_features_load(tmp_path):
+    """Features made by HumanML3D's reference process_file, with HumanML3D's Mean/Std, load; rows are their normalised features."""
     for d in ('new_joint_vecs', 'texts'): (tmp_path / d).mkdir()
-    feats = np.load(REF / '012314_features.npy')
-    np.save(tmp_path / 'new_joint_vecs/012314.npy', feats)
-    (tmp_path / 'texts/012314.txt').write_text('a person walks.#a/DET person/NOUN walk/VERB#0.0#0.0\n')
-    (tmp_path / 'test.txt').write_text('012314\n')
-    ds = HumanML3DDataset(tmp_path, 'test', mean=np.load(REF / 'humanml3d_mean.npy'), std=np.load(REF / 'humanml3d_std.npy'), seed=1)
+    feats = np.load(FIXTURES / 'reference_cases.npz')['walk_features']
+    np.save(tmp_path / 'new_joint_vecs/000001.npy', feats)
+    (tmp_path / 'texts/000001.txt').write_text('a person walks.#a/DET person/NOUN walk/VERB#0.0#0.0\n')
+    (tmp_path / 'test.txt').write_text('000001\n')
+    ds = HumanML3DDataset(tmp_path, 'test', mean=np.load(FIXTURES / 'Mean.npy'), std=np.load(FIXTURES / 'Std.npy'), seed=1)
     s = ds[0]
-    assert s.length in (168, 164) and s.motion.shape == (T2M_SPEC.max_frames, 263)
+    assert s.length in (76, 72) and s.motion.shape == (T2M_SPEC.max_frames, 263)
     x = denormalize(s.motion[:s.length].numpy(), ds.mean, ds.std)
     assert any(np.abs(feats[i:i + s.length] - x).max() < 1e-4 for i in range(len(feats) - s.length + 1))

@@ -12,17 +12,13 @@ from pathlib import Path
 from mdmoe.evaluator import (CONTRASTIVE_CONFIG, CONTRASTIVE_WEIGHTS, T2M_CHECKPOINT_TOP_KEYS, T2M_NETWORKS, CheckpointLayoutError,
                              T2MEvaluator, UnsafeCheckpointError, WordVectorizer, build_t2m_networks, load_t2m_checkpoint)
 
-REF = Path(__file__).resolve().parents[1].parent / 'shared' / 'reference' / 'humanml3d'
-LAYOUT_FILE = REF / 't2m_evaluator_layout.json'
+LAYOUT_FILE = Path(__file__).resolve().parent / 'fixtures' / 'humanml3d' / 't2m_evaluator_layout.json'
 
 
 def _layout():
-    "(network -> [(key, shape)]) of the official checkpoint: from the reference layout file, else from our networks."
-    if LAYOUT_FILE.is_file():
-        lay = json.loads(LAYOUT_FILE.read_text())
-        return {n: [(e['key'], e['shape']) for e in lay['state_dict'][n]] for n in T2M_NETWORKS}
-    with torch.device('meta'): nets = build_t2m_networks()
-    return {n: [(k, list(v.shape)) for k, v in nets[n].state_dict().items()] for n in T2M_NETWORKS}
+    "(network -> [(key, shape)]) of the official checkpoint, from the layout fixture."
+    lay = json.loads(LAYOUT_FILE.read_text())
+    return {n: [(e['key'], e['shape']) for e in lay['state_dict'][n]] for n in T2M_NETWORKS}
 
 
 def _random_state(entries, g):
@@ -61,9 +57,8 @@ def test_layout_load(ckpt, evaluator):
         sd = getattr(evaluator, name).state_dict()
         assert [(k, list(v.shape)) for k, v in sd.items()] == _layout()[name]
         for k, v in state[name].items(): assert torch.equal(sd[k], v), (name, k)
-    if LAYOUT_FILE.is_file():
-        counts = json.loads(LAYOUT_FILE.read_text())['param_counts']
-        assert {n: sum(p.numel() for p in getattr(evaluator, n).parameters()) for n in T2M_NETWORKS} == counts
+    counts = json.loads(LAYOUT_FILE.read_text())['param_counts']
+    assert {n: sum(p.numel() for p in getattr(evaluator, n).parameters()) for n in T2M_NETWORKS} == counts
 
 
 def test_layout_errors_name_keys_and_path(ckpt, tmp_path):

@@ -49,15 +49,30 @@ socket.socket.connect = socket.socket.connect_ex = socket.create_connection = so
 '''
 
 
-def test_shipped_model_generates_offline(installed):
-    "`mdmoe demo` from the installed wheel: the packaged model and text encoder load and generate with every socket refused."
-    py, tmp = installed
+def _offline_env(tmp):
+    "Environment whose Python refuses every socket (a sitecustomize on PYTHONPATH): offline by construction, not by flag."
     block = tmp / "block"
     block.mkdir(exist_ok=True)
     (block / "sitecustomize.py").write_text(BLOCK_NETWORK)
-    env = {**os.environ, "PYTHONPATH": str(block), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "0"}  # offline by construction, not by flag
+    return {**os.environ, "PYTHONPATH": str(block), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "0"}
+
+
+def test_shipped_model_generates_offline(installed):
+    "`mdmoe demo` from the installed wheel: the packaged model and text encoder load and generate with every socket refused."
+    py, tmp = installed
+    env = _offline_env(tmp)
     out = run([str(py.parent / "mdmoe"), "demo", "--out", str(tmp / "demo"), "--steps", "2", "--seconds", "2",
                "--prompt", "a person walks forward"], cwd=tmp, env=env)
     assert "generated 1 motions" in out and (tmp / "demo" / "gallery.html").stat().st_size > 0
     res = subprocess.run([str(py), "-c", "import mdmoe.pipeline as p; print(p.packaged_model_dir())"], capture_output=True, text=True, cwd=tmp, env=env)
     assert "site-packages" in res.stdout, res.stdout + res.stderr
+
+
+def test_generate_gif_mp4_bvh_offline(installed):
+    "`mdmoe generate --gif --mp4 --bvh` from the installed wheel with every socket refused: the video writers and ffmpeg come with [all]."
+    py, tmp = installed
+    env = _offline_env(tmp)
+    out = run([str(py.parent / "mdmoe"), "generate", "a person walks forward", "--seconds", "1", "--steps", "2", "--gif", "--mp4", "--bvh",
+               "--out", str(tmp / "gen")], cwd=tmp, env=env)
+    assert ".gif, .mp4, .bvh" in out and "rigid skeleton fitted" in out
+    for ext in ("npy", "gif", "mp4", "bvh"): assert (tmp / "gen" / f"a_person_walks_forward.{ext}").stat().st_size > 0

@@ -1,4 +1,4 @@
-"""Training losses (mdmoe.losses) on every real clip available, with the MoE layer, under autocast and on GPU."""
+"""Training losses (mdmoe.losses) on every packaged real clip, with the MoE layer, under autocast and on GPU."""
 import json
 from pathlib import Path
 
@@ -12,34 +12,21 @@ from mdmoe.losses import LossConfig, MotionLosses
 from mdmoe.moe import MoEConfig, MoELayer
 from mdmoe.motion import demo_motion, joints_to_features
 
-REF = Path(__file__).resolve().parents[1].parent / 'shared' / 'reference' / 'humanml3d'
+FIXTURES = Path(__file__).resolve().parent / 'fixtures' / 'humanml3d'  # HumanML3D's Mean.npy / Std.npy
 MOCAP = Path(mdmoe.__file__).parent / 'assets' / 'mocap' / 'new_joint_vecs'
 BOUND = {'foot_skate': 1e-2}  # (m/s)^2; every other term must stay below 1e-8 on real motion
 G = T2M_SPEC.feature_groups
 
 
 def _clips():
-    out = []
-    if REF.is_dir():
-        out += [pytest.param(REF / '012314_features.npy', id='ref-012314'),
-                pytest.param((REF / 'process_file_real_cases.npz', 'c0_features'), id='ref-000021')]
-    else:
-        out.append(pytest.param(None, id='ref', marks=pytest.mark.skip(reason=f'reference sample not found at {REF}')))
-    if MOCAP.is_dir(): out += [pytest.param(p, id=f'mocap-{p.stem}') for p in sorted(MOCAP.glob('*.npy'))]
-    else: out.append(pytest.param(None, id='mocap', marks=pytest.mark.skip(reason=f'no built-in mocap clips at {MOCAP}')))
-    return out
-
-
-def _load(src):
-    if isinstance(src, tuple): return np.load(src[0])[src[1]].astype(np.float32)
-    return np.load(src).astype(np.float32)
+    clips = sorted(MOCAP.glob('*.npy'))
+    assert len(clips) == 20, f'expected the 20 packaged mocap clips in {MOCAP}, found {len(clips)}'
+    return [pytest.param(p, id=f'mocap-{p.stem}') for p in clips]
 
 
 @pytest.fixture(scope='module')
 def stats():
-    if REF.is_dir(): return np.load(REF / 'humanml3d_mean.npy'), np.load(REF / 'humanml3d_std.npy')
-    f = joints_to_features(demo_motion())
-    return f.mean(0), f.std(0) + 1e-2
+    return np.load(FIXTURES / 'Mean.npy'), np.load(FIXTURES / 'Std.npy')
 
 
 @pytest.fixture(scope='module')
@@ -63,12 +50,12 @@ def _raw(out): return {k[:-4]: v.item() for k, v in out.terms.items() if k.endsw
 
 @pytest.mark.parametrize('src', _clips())
 def test_real_clip_near_zero_and_violations_detected(src, losses, stats):
-    f = torch.as_tensor(_load(src))[None]
+    f = torch.as_tensor(np.load(src).astype(np.float32))[None]
     x, m = normalize(f, *stats), torch.ones(1, f.shape[1], dtype=torch.bool)
     ac = torch.cumprod(1 - torch.linspace(1e-4, 0.02, 1000), 0)
     probs = torch.randn(2, 1, f.shape[1], 8).softmax(-1)
     real = _raw(losses(x, x, m, torch.zeros(1, dtype=torch.long), ac, x0_prev=x, router_probs=probs, router_probs_prev=probs))
-    assert set(real) == set(LossConfig.term_names()) - {'moe_aux', 'perceptual'}
+    assert set(real) == set(LossConfig.term_names()) - {'moe_aux', 'perceptual', 'align'}
     for name, v in real.items(): assert v < BOUND.get(name, 1e-8), (name, v)
     bad = {k: _raw(losses(normalize(_edit(f, k), *stats), x, m)) for k in ('sink', 'stretch', 'jitter')}
     assert bad['sink']['penetration'] > 1e-4, bad['sink']
