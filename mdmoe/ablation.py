@@ -218,10 +218,10 @@ def _finished(out: Path, steps: int) -> bool:
 # %% ../nbs/12a_ablation.ipynb #549084cf
 def perceptual_encoder_dir(root, data, scale: str) -> Path:
     "A motion encoder for the perceptual rows, trained once per study folder (seed 1), never the evaluator that judges them."
-    from mdmoe.evaluator import train_contrastive_evaluator
+    from mdmoe.evaluator import train_contrastive_evaluator, CONTRASTIVE_CONFIG
     folder = Path(root) / 'perceptual_encoder'
     with _locked(folder.with_suffix('.json')):
-        if not (folder / 'config.json').is_file():
+        if not (folder / CONTRASTIVE_CONFIG).is_file():
             train_contrastive_evaluator(data, folder, steps=SCALES[scale].encoder_steps, seed=1)
     return folder
 
