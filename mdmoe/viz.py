@@ -9,15 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+import re
 import textwrap
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from .files import atomic_bytes, atomic_text
 from .skeleton import T2M, Skeleton, forward_kinematics
 
 # %% auto #0
-__all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors', 'animate', 'save_html', 'gallery_html',
-           'VideoConfig', 'animate_video', 'save_gif', 'save_mp4', 'save_animation', 'animate_mesh']
+__all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors', 'animate', 'plotly_js_name', 'plotly_js',
+           'page_html', 'save_html', 'gallery_html', 'VideoConfig', 'animate_video', 'save_gif', 'save_mp4',
+           'save_animation', 'animate_mesh']
 
 # %% ../nbs/13_viz.ipynb #3032f13d
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class VizConfig:
     right_colors: tuple[str, ...] = ('#d62728', '#ff8c1a')  # chains on the skeleton's right
     centre_color: str = '#404040'  # spine and head
     line_width: float = 7.0  # bone width (px)
+    line_width_2d: float = 4.0  # bone width in the 2D view (px)
     joint_size: float = 3.0  # joint marker size (px)
     contact_color: str = '#2ca02c'  # foot joints in contact with the ground
     contact_size: float = 8.0  # foot marker size while in contact (px)
@@ -40,16 +44,20 @@ class VizConfig:
     decimals: int = 3  # coordinates are rounded to this many decimals (mm) and stored as float32
     contact_threshold: float = 0.002  # HumanML3D's rule: squared displacement (m^2) to the next frame below this = contact
     caption_width: int = 40  # characters per caption line
+    max_scenes: int = 8  # 3D scenes per figure at most (one WebGL context each; a browser page keeps 16): more motions are drawn in 2D
     max_cols: int = 3  # scenes per row when `cols` is not given
+    max_cols_2d: int = 5  # panels per row of the 2D view when `cols` is not given
     row_height: int = 450  # figure height per row of scenes (px)
+    row_height_2d: int = 300  # figure height per row of 2D panels (px)
     title_height: int = 40  # room for the figure title, when there is one (px)
     caption_line_height: int = 20  # room per caption line above each scene (px)
     header_pad: int = 20  # extra room above the first row (px)
-    footer_height: int = 80  # room below the last row for the play controls (px)
+    footer_height: int = 110  # room below the last row for the controls: play/pause and the legend, then the time slider (px)
+    slider_offset: int = 45  # px from the top of the play buttons down to the time slider, so that neither covers the other
     row_gap: int = 20  # extra space between rows of scenes, on top of their captions (px)
     col_gap: float = 0.01  # space between columns of scenes (fraction of the width)
-    buttons_width: float = 0.16  # fraction of the width left of the time slider for play/pause
-    text_color: str = '#404040'  # slider time read-out
+    legend: bool = True  # a key of the colours (left, right, foot contact) right of the play buttons
+    text_color: str = '#404040'  # slider time read-out and legend
     eye: tuple[float, float, float] = (0.5, -1.0, 0.3)  # camera direction in plot coordinates (x, -z, y): in front, a little to the subject's left and above
     eye_distance: float = 1.2  # camera distance in box diagonals (plotly's default view of a cube is about 1.25)
 
@@ -121,6 +129,21 @@ def _to_plot(p, decimals): # (...,3) motion coordinates
     "Plot coordinates (3, ...) (x, -z, y), rounded and stored as float32 to keep figures small."
     return np.round(np.stack([p[..., 0], -p[..., 2], p[..., 1]]), decimals).astype(np.float32)
 
+def _projection(cfg):
+    "(2,3) screen axes (right, up) in plot coordinates of an orthographic camera at `cfg.eye`: the 2D view's projection."
+    d = np.asarray(cfg.eye, float) / np.linalg.norm(cfg.eye)  # from the scene towards the camera
+    right = np.cross((0., 0., 1.), d); right /= np.linalg.norm(right)  # plot z is up
+    return np.stack([right, np.cross(d, right)])
+
+def _flat(xyz, proj): # (3,...) plot coordinates
+    "The coordinates as they are (3D, `proj` None) or (2,...) screen coordinates of the 2D view; NaN gaps stay gaps."
+    return xyz if proj is None else np.einsum('ps,s...->p...', proj, np.asarray(xyz, float)).astype(np.float32)
+
+def _trace(xyz, proj, **kw): # (3,n) plot coordinates
+    "A `Scatter3d` (proj None) or, in the 2D view, a projected `Scatter` (SVG: no WebGL context)."
+    p = _flat(xyz, proj)
+    return go.Scatter3d(x=p[0], y=p[1], z=p[2], **kw) if proj is None else go.Scatter(x=p[0], y=p[1], **kw)
+
 def chain_colors(skeleton:Skeleton=T2M, # skeleton whose kinematic chains are coloured
                  cfg:VizConfig=VizConfig(), # palette
                 ) -> list[str]: # one colour per kinematic chain
@@ -151,7 +174,13 @@ def _box(joints, cfg): # (t,j,3)
     x, z = (mid[0] - half[0], mid[0] + half[0]), (mid[2] - half[2], mid[2] + half[2])
     return [x, (-z[1], -z[0]), (min(lo[1], 0.0), hi[1] + cfg.head_room)]
 
-def _ground_trace(box, cfg, ground):
+def _flat_box(box, proj):
+    "Screen ranges [(lo, hi)] * 2 of the 2D view that hold the whole 3D box."
+    corners = np.array([[x, y, z] for x in box[0] for y in box[1] for z in box[2]]).T  # (3,8)
+    p = _flat(corners, proj)
+    return [(float(p[k].min()), float(p[k].max())) for k in range(2)]
+
+def _ground_trace(box, cfg, ground, proj=None):
     "Static lines of the y=0 grid (if `ground`) plus two gap-separated box corners that pin the ranges."
     (x0, x1), (y0, y1), (z0, z1) = box
     xs, ys, zs = [x0, None, x1], [y0, None, y1], [z0, None, z1]  # lone points draw nothing in 'lines' mode
@@ -160,33 +189,45 @@ def _ground_trace(box, cfg, ground):
             xs += [None, g, g]; ys += [None, y0, y1]; zs += [None, 0, 0]
         for g in np.arange(np.ceil(y0 / cfg.grid_step), np.floor(y1 / cfg.grid_step) + 1) * cfg.grid_step:
             xs += [None, x0, x1]; ys += [None, g, g]; zs += [None, 0, 0]
-    return go.Scatter3d(x=xs, y=ys, z=zs, mode='lines', line=dict(color=cfg.grid_color, width=1),
-                        hoverinfo='skip', showlegend=False, name='ground')
+    return _trace(np.array([xs, ys, zs], float), proj, mode='lines', line=dict(color=cfg.grid_color, width=1),
+                  hoverinfo='skip', showlegend=False, name='ground')
 
-def _trajectory_trace(joints, cfg):
+def _trajectory_trace(joints, cfg, proj=None):
     "Static root path projected on the ground."
     x, y, _ = _to_plot(joints[:, 0], cfg.decimals)
-    return go.Scatter3d(x=x, y=y, z=np.zeros_like(x), mode='lines', hoverinfo='skip', showlegend=False,
-                        line=dict(color=cfg.trajectory_color, width=cfg.trajectory_width), name='root path')
+    return _trace(np.stack([x, y, np.zeros_like(x)]), proj, mode='lines', hoverinfo='skip', showlegend=False,
+                  line=dict(color=cfg.trajectory_color, width=cfg.trajectory_width), name='root path')
 
 def _pose_traces(pose, # (j,3) one frame
                  contact, # (f,) bool
                  skeleton, cfg, verts, # `_vertices(skeleton, cfg)`
-                 full=True):
-    "The two animated traces of one frame as dicts: skeleton and foot markers (`full` adds the styling)."
+                 full=True, # add the styling (first frame); frames carry coordinates and contact markers only
+                 proj=None): # None: 3D; the 2D view's `_projection`
+    "The animated traces of one frame as dicts: the skeleton (3D: one trace; 2D: one per chain, SVG lines have one colour) and the foot markers."
     idx, col, names = verts
     pts = np.where(idx[:, None] < 0, np.nan, pose[idx])  # (v,3), NaN rows break the line between chains
-    x, y, z = _to_plot(pts, cfg.decimals)
-    bones = dict(type='scatter3d', x=x, y=y, z=z)
-    if full: bones.update(mode='lines+markers', line=dict(color=col, width=cfg.line_width), name='skeleton',
-                          marker=dict(color=col, size=cfg.joint_size), text=names, hovertemplate='%{text}<extra></extra>')
+    p = _flat(_to_plot(pts, cfg.decimals), proj)
+    if proj is None: bones = [dict(type='scatter3d', x=p[0], y=p[1], z=p[2])]
+    else:
+        cuts = np.flatnonzero(idx < 0)
+        bones = [dict(type='scatter', x=x, y=y) for x, y in zip(np.split(p[0], cuts), np.split(p[1], cuts))]
+        starts = np.r_[0, cuts]  # first vertex of each chain (after its NaN gap)
+    if full:
+        if proj is None: bones[0].update(mode='lines+markers', line=dict(color=col, width=cfg.line_width), name='skeleton',
+                                         marker=dict(color=col, size=cfg.joint_size), text=names, hovertemplate='%{text}<extra></extra>')
+        else:
+            for b, s, e in zip(bones, starts, np.r_[cuts, len(idx)]):
+                c = col[e - 1]
+                b.update(mode='lines+markers', line=dict(color=c, width=cfg.line_width_2d), name='skeleton', marker=dict(color=c, size=cfg.joint_size),
+                         text=names[s:e], hovertemplate='%{text}<extra></extra>')
     feet = list(skeleton.feet_left + skeleton.feet_right)
-    x, y, z = _to_plot(pose[feet], cfg.decimals)
-    marks = dict(type='scatter3d', x=x, y=y, z=z, marker=dict(color=[cfg.contact_color if c else 'rgba(0,0,0,0)' for c in contact],
-                                                           size=[cfg.contact_size if c else cfg.joint_size for c in contact]))
+    f = _flat(_to_plot(pose[feet], cfg.decimals), proj)
+    marks = dict(type='scatter3d' if proj is None else 'scatter', x=f[0], y=f[1], **({'z': f[2]} if proj is None else {}),
+                 marker=dict(color=[cfg.contact_color if c else 'rgba(0,0,0,0)' for c in contact],
+                             size=[cfg.contact_size if c else cfg.joint_size for c in contact]))
     if full: marks.update(mode='markers', name='contacts', text=[skeleton.joint_names[j] for j in feet],
                           hovertemplate='%{text}<extra></extra>')
-    return [bones, marks]
+    return bones + [marks]
 
 # %% ../nbs/13_viz.ipynb #73d4a80f
 def _listify(x, name='motions'):
@@ -215,50 +256,62 @@ def _contacts_of(contacts, joints, skeleton, cfg):
     return out
 
 def _controls(n_frames, fps, stride, cfg):
-    "Play/pause buttons and a time slider (seconds) over frames named '0'..'n-1'."
+    "Play/pause buttons and, below them, a full-width time slider (seconds) over frames named '0'..'n-1'."
     dt = 1e3 * stride / fps  # milliseconds per shown frame
     play = dict(label='▶ Play', method='animate', args=[None, dict(frame=dict(duration=dt, redraw=True), fromcurrent=True,
                                                                     transition=dict(duration=0), mode='immediate')])
     pause = dict(label='❚❚ Pause', method='animate', args=[[None], dict(frame=dict(duration=0, redraw=False),
                                                                          transition=dict(duration=0), mode='immediate')])
-    buttons = dict(type='buttons', direction='left', buttons=[play, pause], showactive=False,
-                   x=0, y=0, xanchor='left', yanchor='top', pad=dict(t=0))
+    buttons = dict(type='buttons', direction='left', buttons=[play, pause], showactive=False, name='play',
+                   x=0, y=0, xanchor='left', yanchor='top', pad=dict(t=6))
     steps = [dict(method='animate', label=f"{k * stride / fps:.2f}",
                   args=[[str(k)], dict(mode='immediate', frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
              for k in range(n_frames)]
-    slider = dict(active=0, steps=steps, x=cfg.buttons_width, y=0, len=1 - cfg.buttons_width, xanchor='left', yanchor='top', pad=dict(t=0),
-                  currentvalue=dict(prefix='t = ', suffix=' s', font=dict(color=cfg.text_color)),
+    slider = dict(active=0, steps=steps, x=0, y=0, len=1, xanchor='left', yanchor='top', pad=dict(t=cfg.slider_offset),
+                  currentvalue=dict(prefix='t = ', suffix=' s', xanchor='right', font=dict(color=cfg.text_color)),
                   ticklen=0, minorticklen=0, tickcolor='rgba(0,0,0,0)',
                   font=dict(color='rgba(0,0,0,0)'))  # one label per frame would overlap: only the read-out shows
     return [buttons], [slider]
+
+def _legend(cfg):
+    "The colour key: an annotation right of the play buttons, on their row."
+    key = lambda color, mark: f"<span style='color:{color}'>{mark}</span>"
+    text = (f"{''.join(key(c, '━') for c in cfg.left_colors)} left   {''.join(key(c, '━') for c in cfg.right_colors)} right   "
+            f"{key(cfg.contact_color, '●')} foot on the ground")
+    return dict(text=text, name='legend', showarrow=False, xref='paper', yref='paper', x=1, y=0, xanchor='right', yanchor='top',
+                yshift=-10, font=dict(color=cfg.text_color, size=12))
 
 def animate(motions, # (t,j,3) joint positions (or (t,d) HumanML3D features), or a list of them
             captions=None, # a caption per motion (str or list of str)
             fps:float=20, # frame rate of the motions
             skeleton:Skeleton=T2M, # skeleton of the joints
             contacts=None, # (t,f) bool per motion; None computes them with HumanML3D's velocity rule
-            cols:int|None=None, # scenes per row (default: up to `cfg.max_cols`)
+            cols:int|None=None, # scenes per row (default: up to `cfg.max_cols`, or `cfg.max_cols_2d` in 2D)
             title:str|None=None, # figure title
             trajectory:bool=True, # draw the root path on the ground
             ground:bool=True, # draw the ground grid
             height:int|None=None, # figure height in px (default: `cfg.row_height` per row)
             stride:int=1, # show every `stride`-th frame (smaller figures for long motions)
+            view:str|None=None, # '3d' (a rotatable scene per motion), '2d' (flat panels, no WebGL), None: 3D up to `cfg.max_scenes` motions
             cfg:VizConfig=VizConfig(), # colours, sizes, camera
            ) -> go.Figure:
-    "Interactive Plotly 3D animation of one or several skeleton motions side by side."
+    "Interactive Plotly animation of one or several skeleton motions side by side: 3D scenes, or 2D panels for many motions."
     joints = [as_joints(m, skeleton, i) for i, m in enumerate(_listify(motions))]
     n = len(joints)
     caps = _captions(captions, n)
     if stride < 1: raise ValueError(f"stride must be a positive integer, got {stride}")
+    view = view or ('3d' if n <= cfg.max_scenes else '2d')
+    if view not in ('3d', '2d'): raise ValueError(f"view must be '3d', '2d' or None, got {view!r}")
+    proj = None if view == '3d' else _projection(cfg)
     contact = _contacts_of(contacts, joints, skeleton, cfg)
-    cols = min(n, cfg.max_cols) if cols is None else cols
+    cols = min(n, cfg.max_cols if proj is None else cfg.max_cols_2d) if cols is None else cols
     if cols < 1: raise ValueError(f"cols must be a positive integer, got {cols}")
     rows = -(-n // cols)
-    specs = [[{'type': 'scene'} if r * cols + c < n else None for c in range(cols)] for r in range(rows)]
+    specs = [[{'type': 'scene' if proj is None else 'xy'} if r * cols + c < n else None for c in range(cols)] for r in range(rows)]
     wrapped = ['<br>'.join(textwrap.wrap(escape(str(c)), cfg.caption_width)) for c in caps]
     lines = [len(textwrap.wrap(str(c), cfg.caption_width)) for c in caps]
     top = (cfg.title_height if title else 0) + cfg.caption_line_height * max(lines[:cols]) + cfg.header_pad
-    height = height or cfg.row_height * rows + top + cfg.footer_height
+    height = height or (cfg.row_height if proj is None else cfg.row_height_2d) * rows + top + cfg.footer_height
     gap_px = cfg.caption_line_height * max(lines[cols:], default=0) + cfg.row_gap
     gap = min(gap_px / max(height - top - cfg.footer_height, 1), 0.5 / (rows - 1)) if rows > 1 else 0  # at most half a row
     fig = make_subplots(rows=rows, cols=cols, specs=specs, horizontal_spacing=cfg.col_gap if cols > 1 else 0,
@@ -267,10 +320,15 @@ def animate(motions, # (t,j,3) joint positions (or (t,d) HumanML3D features), or
     for i, (j, c) in enumerate(zip(joints, contact)):
         pos = dict(row=i // cols + 1, col=i % cols + 1)
         box = _box(j, cfg)
-        fig.add_trace(_ground_trace(box, cfg, ground), **pos)
-        if trajectory: fig.add_trace(_trajectory_trace(j, cfg), **pos)
-        for tr in _pose_traces(j[0], c[0], skeleton, cfg, verts):
-            dynamic.append(len(fig.data)); fig.add_trace(go.Scatter3d(tr), **pos)
+        fig.add_trace(_ground_trace(box, cfg, ground, proj), **pos)
+        if trajectory: fig.add_trace(_trajectory_trace(j, cfg, proj), **pos)
+        for tr in _pose_traces(j[0], c[0], skeleton, cfg, verts, proj=proj):
+            dynamic.append(len(fig.data)); fig.add_trace(tr, **pos)
+        if proj is not None:  # fixed ranges, one metre as long across as up
+            (u0, u1), (v0, v1) = _flat_box(box, proj)
+            fig.update_xaxes(range=[u0, u1], visible=False, **pos)
+            fig.update_yaxes(range=[v0, v1], visible=False, scaleanchor=fig.get_subplot(**pos).yaxis.anchor, scaleratio=1, **pos)
+            continue
         spans = np.array([hi - lo for lo, hi in box])
         ar = spans / spans.max()  # equal scale on all axes
         eye = np.asarray(cfg.eye) / np.linalg.norm(cfg.eye) * cfg.eye_distance * np.linalg.norm(ar)
@@ -282,35 +340,111 @@ def animate(motions, # (t,j,3) joint positions (or (t,d) HumanML3D features), or
     idx = np.arange(0, max(len(j) for j in joints), stride)
     fig.frames = [dict(name=str(k), traces=dynamic,
                        data=[tr for j, c in zip(joints, contact)
-                             for tr in _pose_traces(j[min(t, len(j) - 1)], c[min(t, len(j) - 1)], skeleton, cfg, verts, full=False)])
+                             for tr in _pose_traces(j[min(t, len(j) - 1)], c[min(t, len(j) - 1)], skeleton, cfg, verts, full=False, proj=proj)])
                   for k, t in enumerate(idx)]
     menus, sliders = _controls(len(idx), fps, stride, cfg)
+    if cfg.legend: fig.add_annotation(_legend(cfg))
     fig.update_layout(updatemenus=menus, sliders=sliders, uirevision='motion', showlegend=False, height=height,
                       title=dict(text=title, yref='container', y=1 - cfg.title_height / 2 / height, yanchor='middle'),
-                      margin=dict(l=10, r=10, t=top, b=cfg.footer_height))
+                      margin=dict(l=10, r=10, t=top, b=cfg.footer_height), plot_bgcolor='white', meta=dict(captions=caps))
     return fig
 
 # %% ../nbs/13_viz.ipynb #a891c87b
+def plotly_js_name() -> str:
+    "The file pages load plotly.js from, beside them: `plotly-<version>.min.js`, the version plotly's Python package ships."
+    from plotly.offline import get_plotlyjs_version
+    return f'plotly-{get_plotlyjs_version()}.min.js'
+
+def plotly_js(folder, # the folder of the pages that share it
+             ) -> Path: # the script file
+    "Write plotly.js into `folder` unless it is there (`plotly_js_name`): one copy for all the pages of a folder."
+    from plotly.offline import get_plotlyjs
+    path = Path(folder) / plotly_js_name()
+    js = get_plotlyjs().encode()
+    if not path.is_file() or path.stat().st_size != len(js): atomic_bytes(path, js, fsync=False)
+    return path
+
+_AUTOPLAY_JS = """(function () {
+  var gd = document.getElementById('{plot_id}'), box = document.getElementById('{plot_id}-autoplay'), current = null;
+  if (!box || !gd.layout.updatemenus || !gd.layout.updatemenus.length) return;
+  var play = gd.layout.updatemenus[0].buttons[0].args[1], last = String(gd.layout.sliders[0].steps.length - 1);
+  var still = {mode: 'immediate', frame: {duration: 0, redraw: true}, transition: {duration: 0}};
+  var go = function (frames, opts) { return Plotly.animate(gd, frames, opts).catch(function () {}); };  // a pause rejects the running animation
+  gd.on('plotly_animatingframe', function (e) { current = e.name; });
+  gd.on('plotly_animated', function () {  // loop: after the last frame, from the first again
+    if (box.checked && current === last) go(['0'], still).then(function () { go(null, play); });
+  });
+  box.addEventListener('change', function () { box.checked ? go(null, play) : go([null], still); });
+  if (box.checked) go(null, play);
+})();"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+{script}
+<style>
+body {{ margin: 0; font-family: sans-serif; color: #404040; }}
+.mdmoe-bar {{ display: flex; justify-content: flex-end; padding: 6px 12px 0; font-size: 14px; }}
+</style>
+</head>
+<body>
+<div class="mdmoe-bar"><label><input type="checkbox" id="{div_id}-autoplay"{checked}> play on open, loop</label></div>
+{div}
+</body>
+</html>
+"""
+
+def _page_title(fig):
+    "The page's <title>: the figure's title, else its captions."
+    text = fig.layout.title.text or ' | '.join(c for c in (fig.layout.meta or {}).get('captions', []) if c)
+    text = re.sub(r'<[^>]*>', ' ', str(text or '')).strip()
+    return 'mdmoe: ' + (textwrap.shorten(text, 120, placeholder=' ...') if text else 'motion')
+
+def page_html(fig:go.Figure, # a figure of `animate` or `animate_mesh` (or any figure)
+              title:str|None=None, # the page's <title> (default: the figure's title, else its captions)
+              include_plotlyjs:bool|str='directory', # 'directory': a <script> for `plotly_js`'s file beside the page; True: inline; 'cdn'; or a URL
+              autoplay:bool=True, # play on open and loop (a check box on the page switches it)
+              div_id:str='motion', # HTML id of the figure's <div>
+             ) -> str: # the HTML page
+    "One HTML page that shows `fig`: a <title>, plotly.js (beside it, inline or linked), and a play-on-open switch for animations."
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+    if include_plotlyjs == 'directory': script = f'<script src="{plotly_js_name()}" charset="utf-8"></script>'
+    elif include_plotlyjs is True: script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    elif include_plotlyjs == 'cdn': script = f'<script src="https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js" charset="utf-8"></script>'
+    elif isinstance(include_plotlyjs, str) and include_plotlyjs.endswith('.js'): script = f'<script src="{escape(include_plotlyjs)}" charset="utf-8"></script>'
+    else: raise ValueError(f"include_plotlyjs must be 'directory', True, 'cdn' or a URL ending in .js, got {include_plotlyjs!r}")
+    div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, auto_play=False, post_script=_AUTOPLAY_JS)
+    return _PAGE.format(title=escape(title or _page_title(fig)), script=script, div=div, div_id=div_id,
+                        checked=' checked' if autoplay and fig.frames else '')
+
 def save_html(fig_or_motions, # a `go.Figure`, or motions for `animate`
               path, # output .html file (parent folders are created)
-              include_plotlyjs:bool|str=True, # True embeds plotly.js (offline); 'cdn' links it
+              include_plotlyjs:bool|str='directory', # 'directory': one plotly.js file per folder (`plotly_js`); True embeds it; 'cdn' links it
+              autoplay:bool=True, # the page plays on open and loops (a check box switches it)
+              page_title:str|None=None, # the page's <title> (default: the figure's title, else its captions)
               **kwargs, # passed to `animate` when motions are given
              ) -> Path:
-    "Write a standalone HTML file of a figure or of `animate(motions, **kwargs)`; returns its path."
+    "Write an HTML page of a figure or of `animate(motions, **kwargs)` that works offline; returns its path."
     fig = fig_or_motions if isinstance(fig_or_motions, go.Figure) else animate(fig_or_motions, **kwargs)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.write_html(path, include_plotlyjs=include_plotlyjs, full_html=True, auto_play=False)
+    html = page_html(fig, page_title, include_plotlyjs, autoplay)
+    if include_plotlyjs == 'directory': plotly_js(path.parent)
+    atomic_text(path, html, fsync=False)
     return path
 
 def gallery_html(motions, # list of (t,j,3) joint positions
                  captions, # a caption per motion
                  path, # output .html file
-                 cols:int=3, # scenes per row
-                 **kwargs, # passed to `animate`
+                 cols:int|None=None, # scenes per row (default: `animate`'s)
+                 **kwargs, # passed to `save_html` and `animate`
                 ) -> Path:
-    "Write many captioned motions as one side-by-side animation HTML file; returns its path."
-    return save_html(animate(motions, captions=captions, cols=cols, **kwargs), path)
+    "Write many captioned motions as one side-by-side animation page; returns its path."
+    page = {k: kwargs.pop(k) for k in ('include_plotlyjs', 'autoplay', 'page_title') if k in kwargs}
+    return save_html(animate(motions, captions=captions, cols=cols, **kwargs), path, **page)
 
 # %% ../nbs/13_viz.ipynb #069df81e
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ import re
 import numpy as np
 import pytest
 from mdmoe.skeleton import T2M
-from mdmoe.viz import animate, save_html, gallery_html, toy_walk
+from mdmoe.viz import animate, save_html, gallery_html, plotly_js_name, toy_walk
 
 
 def test_two_motions_to_offline_html(tmp_path):
@@ -13,18 +13,20 @@ def test_two_motions_to_offline_html(tmp_path):
     assert [t.name for t in fig.data] == ['ground', 'root path', 'skeleton', 'contacts'] * 2
     assert {t.scene for t in fig.data} == {'scene', 'scene2'}
     assert all(len(f.data) == 4 for f in fig.frames)
-    path = save_html(fig, tmp_path / 'out' / 'two.html')
+    path = save_html(fig, tmp_path / 'out' / 'two.html')  # plotly.js beside the page, once per folder
     html = path.read_text()
-    assert path.exists() and 'plotly' in html and 'a person stands still' in html
-    assert not re.findall(r'<script[^>]+src=', html)  # plotly.js embedded: opens offline
+    assert 'a person stands still' in html and '<title>mdmoe: two motions</title>' in html
+    assert re.findall(r'<script[^>]+src="([^"]+)"', html) == [plotly_js_name()] and (tmp_path / 'out' / plotly_js_name()).stat().st_size > 4e6
+    alone = save_html(fig, tmp_path / 'alone.html', include_plotlyjs=True).read_text()
+    assert not re.findall(r'<script[^>]+src=', alone)  # plotly.js embedded: one file that opens offline
     cdn = save_html([walk, stand], tmp_path / 'cdn.html', include_plotlyjs='cdn', stride=2).read_text()
-    assert 'cdn.plot.ly' in cdn and len(cdn) < len(html) // 10
+    assert 'cdn.plot.ly' in cdn and len(cdn) < len(alone) // 10
 
 
 def test_gallery_and_bad_input(tmp_path):
     motions = [toy_walk(10), toy_walk(12), toy_walk(8)]
     p = gallery_html(motions, ['a', 'b', 'c'], tmp_path / 'g.html', cols=2)
-    assert p.stat().st_size > 0
+    assert p.stat().st_size > 0 and '<title>mdmoe: a | b | c</title>' in p.read_text()
     with pytest.raises(ValueError, match=r'motions\[1\] has shape \(10, 21, 3\)'):
         animate([motions[0], motions[0][:, :21]])
     with pytest.raises(ValueError, match='empty list'):
