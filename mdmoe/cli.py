@@ -180,6 +180,21 @@ RETRIEVAL_HELP = ("for a caption with words no training caption used, guide towa
                   "caption's prediction, and say which caption it borrowed (default: the model's, 0.5 for the shipped model; "
                   "0: off, the model's own reading; see MotionPipeline)")
 
+def _load(model: Path | None, device: str):
+    "The pipeline of `--model` (default: the shipped one) on `--device`, saying on stderr what loads and how long it took."
+    import time
+    t0 = time.time()
+    device = resolve_device(device)
+    typer.echo(f"loading {'the shipped model' if model is None else model} (text encoder and denoiser) ...", err=True)
+    from mdmoe.pipeline import MotionPipeline  # importing transformers and diffusers is part of the wait
+    pipe = MotionPipeline.from_pretrained(model, device=device)
+    typer.echo(f"loaded in {time.time() - t0:.1f} s", err=True)
+    return pipe
+
+def _how_to_open(page: Path) -> str:
+    "How to look at an HTML page the command wrote."
+    return f"open it in a browser: {Path(page).resolve().as_uri()}"
+
 SMPL_OUTPUTS = {m: ['_smpl.npz', '_smpl.html', '_smpl_vertices.npy' if m == 'npy' else '_smpl_meshes'] for m in ('npy', 'obj', 'ply')}  # per --smpl-meshes
 
 def _write_smpl(stage, out, slug, caption, joints, fps, body, meshes) -> list[str]:
@@ -219,7 +234,6 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
              device: str = typer.Option("auto", help=DEVICE_HELP),
              overwrite: bool = typer.Option(False, help="replace files of the same names in --out (default: refuse before generating)")):
     "Generate motion from text and write joints, an HTML animation and optionally GIF, MP4, BVH and an SMPL body."
-    from mdmoe.pipeline import MotionPipeline
     from mdmoe.viz import save_html
     from mdmoe.text import check_texts
     if smpl_meshes not in ('npy', 'obj', 'ply'): raise typer.BadParameter(f"--smpl-meshes must be npy, obj or ply, got {smpl_meshes!r}")
@@ -231,9 +245,9 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
     if smpl is not None:  # before generating: a missing model file fails at once
         from mdmoe.smpl import load_body_model
         body = load_body_model(smpl, smpl_type, smpl_gender)
-    pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
+    pipe = _load(model, device)
     res = pipe(text, seconds=seconds, steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max,
-               x0_lowpass=x0_lowpass, seed=seed, candidates=candidates, retrieval_weight=retrieval)
+               x0_lowpass=x0_lowpass, seed=seed, candidates=candidates, retrieval_weight=retrieval, progress=True)
     report = []
     with staged_folder(out) as stage:  # written aside, moved into --out when all are written
         for i, (caption, stem) in enumerate(zip(res.texts, stems)):
@@ -250,6 +264,7 @@ def generate(text: list[str] = typer.Argument(..., help="one or more captions"),
             if body is not None: report += _write_smpl(stage, out, stem, caption, joints, res.fps, body, smpl_meshes)
             if res.retrieved and res.retrieved[i]: report.append(f"  (new words; guided in part by the training caption {res.retrieved[i]!r})")
     for line in report: typer.echo(line)
+    typer.echo(_how_to_open(out / f'{stems[0]}.html'))
 
 # %% ../nbs/14_cli.ipynb #96bc1fc7
 DEMO_PROMPTS = ("a person walks forward quickly, then jumps twice",
@@ -272,22 +287,27 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
          overwrite: bool = typer.Option(False, help="replace files of the same names in --out (default: refuse before generating)")):
     "Generate motion for a few prompts with the shipped model, offline, into one HTML gallery."
     import time
-    from mdmoe.pipeline import MotionPipeline
-    from mdmoe.viz import gallery_html
+    from mdmoe.viz import gallery_html, plotly_js_name
     from mdmoe.text import check_texts
     prompts = check_texts(list(prompt) if prompt else list(DEMO_PROMPTS))
     stems = output_stems(prompts)
     check_outputs(out, [s + '.npy' for s in stems] + ['gallery.html'], overwrite)
     t0 = time.time()
-    pipe = MotionPipeline.from_pretrained(model, device=resolve_device(device))
-    res = pipe(prompts, seconds=seconds, steps=steps, seed=seed, candidates=candidates)
+    pipe = _load(model, device)
+    best = f", best of {candidates}" if candidates > 1 else ""
+    typer.echo(f"generating {len(prompts)} motions ({seconds:g} s each, {steps} sampler steps{best}) ...", err=True)
+    t1 = time.time()
+    res = pipe(prompts, seconds=seconds, steps=steps, seed=seed, candidates=candidates, progress=True)
     with staged_folder(out) as stage:  # written aside, moved into --out when all are written
         for i, stem in enumerate(stems): save_array(stage / f'{stem}.npy', res.motion(i), fsync=False)
-        gallery_html([res.motion(i) for i in range(len(res))], res.texts, stage / 'gallery.html', cols=3, fps=res.fps)
+        gallery_html([res.motion(i) for i in range(len(res))], res.texts, stage / 'gallery.html', fps=res.fps,
+                     page_title=f"mdmoe demo: {len(res)} generated motions")
     page = out / 'gallery.html'
-    best = f", best of {candidates}" if candidates > 1 else ""
-    typer.echo(f"generated {len(res)} motions ({seconds:g} s each, {steps} steps{best}) in {time.time() - t0:.1f} s; joints in {out}/*.npy")
-    typer.echo(f"gallery: {page}")
+    typer.echo(f"generated {len(res)} motions ({seconds:g} s each, {steps} steps{best}) in {time.time() - t1:.1f} s "
+               f"({time.time() - t0:.1f} s with loading)")
+    typer.echo(f"wrote {page} (the gallery; {plotly_js_name()} beside it plays it offline) and the joints, {out}/*.npy "
+               f"((frames, 22, 3) metres, y up, 20 fps)")
+    typer.echo(_how_to_open(page))
 
 @app.command("eval")
 @_user_errors

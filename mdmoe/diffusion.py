@@ -588,6 +588,7 @@ def sample(model: GuidedModel,
            coarse_fraction: float | None = None, # fraction of steps at half frame rate; None: config.coarse_fraction
            cfg_t_max: int | None = None, # guide only at steps with t <= this; None: config.cfg_t_max (T - 1: every step)
            x0_lowpass: float | None = None, # std (frames) of the low-pass of x0 at t >= config.x0_lowpass_t_min; None: config's; 0: off
+           callback=None, # called as callback(i, n) after step i of n (1-based): progress bars
           ) -> torch.Tensor: # (b,t,f) normalised features, zero after each length
     "Generate motions: diffusers' scheduler loop around the guided model, with padding, inpainting, coarse-to-fine and the early x0 low-pass."
     cfg = model.config
@@ -648,6 +649,7 @@ def sample(model: GuidedModel,
                 if 'prediction_type' not in str(e): raise
                 raise ValueError(f"{type(sched).__name__} cannot take prediction_type={sched.config.prediction_type!r} ({e}); pass "
                                  f"scheduler=make_scheduler({type(sched).__name__!r}, model.config, prediction_type='epsilon')") from None
+            if callback is not None: callback(i + 1, len(sched.timesteps))
     finally: model.train(was_training)
     if keep is not None and inpaint.exact: x = torch.where(keep, inpaint.x_known.to(device, dtype), x) * m
     return x

@@ -23,7 +23,7 @@ from .files import (CHECKSUMS_FILE, atomic_text, atomic_write, check_writable, s
 from .data import check_stats, denormalize, load_split_ids, parse_caption_line
 from .motion import features_to_joints
 from .text import check_texts, bundle_encoder, encoder_inside, mean_pool, ENCODER_DIR, TextEncoder
-from .diffusion import check_cfg_scale, check_steps, sample, sample_long, seconds_to_frames, SCHEDULERS
+from .diffusion import check_cfg_scale, check_steps, sample, sample_long, seconds_to_frames, window_starts, SCHEDULERS
 from .train import (ExperimentConfig, MotionDiffusionModel, load_model, load_tensors, CheckpointError, MANIFEST_FILE,
                          checkpoint_root)
 
@@ -214,6 +214,7 @@ class CaptionBank:
 # %% ../nbs/12_pipeline.ipynb #0cf31806
 class MotionPipeline:
     "Text-to-motion generation with a trained mdmoe model."
+    long_overlap = 40  # frames shared by consecutive windows of a motion longer than the training window (`sample_long`)
     max_seconds_factor = 10  # longest request, in multiples of the training window (longer ones by overlapping windows)
 
     def __init__(self, model: MotionDiffusionModel, config: ExperimentConfig, mean: np.ndarray, std: np.ndarray):
@@ -320,6 +321,7 @@ class MotionPipeline:
                  candidates: int = 1,  # > 1: generate this many per caption and keep the one `scorer` matches best to it
                  scorer=None,  # a `TextMotionEvaluator` that ranks the candidates; None: the shipped contrastive evaluator
                  retrieval_weight: float | None = None,  # > 0: captions with words no training caption used are guided toward (1 - w) their own + w the nearest training caption's prediction; None: the model's default; 0: off
+                 progress: bool = False,  # show a progress bar over the sampler's steps (tqdm)
                 ) -> MotionOutput:
         "Generate one motion per caption (the best of `candidates`, when more than one)."
         texts = [texts] if isinstance(texts, str) else list(texts)
@@ -343,11 +345,15 @@ class MotionPipeline:
         lengths = self._lengths(len(texts), seconds, frames)
         if candidates > 1:
             kw = dict(steps=steps, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, scheduler=scheduler, seed=seed,
-                      batch_size=batch_size, retrieval_weight=retrieval_weight)
+                      batch_size=batch_size, retrieval_weight=retrieval_weight, progress=progress)
             return self._best_of(texts, lengths, int(candidates), scorer or self.default_scorer(), kw)
         retrieved = self.retrieve(texts) if retrieval_weight > 0 else None
         gen = torch.Generator(self.device).manual_seed(seed) if seed is not None else None
         window = self.spec.max_frames
+        runs = sum(1 if ls.max() <= window else sum(1 if ln <= window else len(window_starts(int(ln), window, self.long_overlap))
+                                                     for ln in np.unique(ls))
+                   for ls in (lengths[s:s + batch_size] for s in range(0, len(texts), batch_size)))  # sampler loops to come
+        bar = tqdm(total=runs * steps, desc='sampling', unit='step', disable=not progress)
         feats = np.zeros((len(texts), int(lengths.max()), self.spec.n_feats), np.float32)
         for s in range(0, len(texts), batch_size):
             idx = slice(s, s + batch_size)
@@ -355,7 +361,8 @@ class MotionPipeline:
             if retrieved is not None and any(retrieved[idx]):
                 alt = self.model.condition([r or t for r, t in zip(retrieved[idx], texts[idx])])
                 cond = cond.with_alt(alt, torch.tensor([float(retrieval_weight) if r else 0. for r in retrieved[idx]]))
-            kw = dict(steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, generator=gen)
+            kw = dict(steps=steps, scheduler=scheduler, cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, generator=gen,
+                      callback=lambda i, n: bar.update(1))
             for ln in np.unique(lengths[idx]) if lengths[idx].max() > window else [None]:
                 if ln is None:
                     x = sample(self.model.guided, cond, torch.as_tensor(lengths[idx]), **kw)
@@ -364,8 +371,9 @@ class MotionPipeline:
                     sel = np.flatnonzero(lengths[idx] == ln)
                     sub = cond.select(torch.as_tensor(sel))
                     x = (sample(self.model.guided, sub, torch.full((len(sel),), int(ln)), **kw) if ln <= window
-                         else sample_long(self.model.guided, sub, int(ln), window=window, **kw).motion)
+                         else sample_long(self.model.guided, sub, int(ln), window=window, overlap=self.long_overlap, **kw).motion)
                     feats[s + sel, :int(ln)] = x.float().cpu().numpy()
+        bar.close()
         mask = np.arange(feats.shape[1])[None] < lengths[:, None]
         feats = denormalize(feats, self.mean, self.std) * mask[..., None]
         return MotionOutput(feats.astype(np.float32), texts, lengths, self.spec.fps, retrieved=retrieved)  # joints decoded when first read

