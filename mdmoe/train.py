@@ -777,8 +777,10 @@ def plot_log(path, # run folder or metrics.csv
              smooth: int = 1, # rolling-mean window in rows
             ):
     "Seaborn line plots of a run's logged metrics, one panel per group; returns the matplotlib figure."
-    import matplotlib.pyplot as plt
-    import seaborn as sns
+    try:
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+    except ImportError as e: raise ImportError(f'training plots need matplotlib and seaborn: pip install "mdmoe[plots]" ({e})') from e
     df = read_log(path)
     def cols(g):
         if g in ('entropy', 'imbalance', 'dropped'): return [c for c in df.columns if c.startswith('moe') and c.endswith('/' + g)]
