@@ -6,19 +6,34 @@ PIP    := $(BIN)/python -m pip
 PIPQ   := $(PIP) install -q --disable-pip-version-check -c constraints.txt
 OUT    ?= demo_out
 
-.PHONY: setup demo test test-nbs test-py sync bench model model-gpu smoothness eval-protocol ablation clean
+.PHONY: setup browser demo test test-nbs test-py sync docs readme bench model model-gpu smoothness eval-protocol ablation clean
 
 setup: $(VENV)/.installed
 
+# Once per clone (about 2 min on 2 CPU cores with the packages in pip's cache; longer where pip downloads them): each
+# stage says what it does, since pip itself runs quietly.
 $(VENV)/.installed: pyproject.toml constraints.txt
+	@echo "set-up [1/4]: a virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "set-up [2/4]: pip"
 	$(PIPQ) --upgrade pip
+	@echo "set-up [3/4]: torch (the build pinned in constraints.txt)"
 	$(PIPQ) torch
+	@echo "set-up [4/4]: mdmoe and its dependencies (transformers, diffusers, accelerate, ...) with the dev tools"
 	$(PIPQ) -e ".[dev]"
 	touch $@
+	@echo "set-up done"
+
+# Debian's chromium for tests/test_browser.py (apt-get where it can; otherwise that test skips and says why).
+browser:
+	@tools/install_chromium.sh
 
 demo: setup
 	$(BIN)/mdmoe demo --out $(OUT) --overwrite
+
+# README.md is made from nbs/index.ipynb (tools/make_readme.py); check_sync.sh fails when it is out of date.
+readme: setup
+	$(BIN)/python tools/make_readme.py
 
 sync: setup
 	tools/check_sync.sh $(BIN)
@@ -29,7 +44,7 @@ GUARD := PYTHONPATH=$(CURDIR)/tests/guard MDMOE_GUARD_ROOT=$(CURDIR)
 test-nbs: setup
 	$(GUARD) OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
 
-test-py: setup
+test-py: setup browser
 	$(BIN)/pytest -q tests
 
 test: sync test-nbs test-py
