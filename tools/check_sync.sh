@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fails when nbdev-export or nbdev-clean would change the tree: the notebooks are the source of
-# the library, and committed notebooks are clean.
+# Fails when nbdev-export or nbdev-clean would change the tree (the notebooks are the source of
+# the library, and committed notebooks are clean), or when README.md is not the rendering of nbs/index.ipynb.
 set -euo pipefail
 bin=${1:-.venv/bin}
 snap() { find mdmoe nbs -type f \( -name '*.py' -o -name '*.ipynb' \) -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 md5sum; }
@@ -15,3 +15,4 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 echo "notebooks and library in sync"
+"$bin/python" tools/make_readme.py --check
