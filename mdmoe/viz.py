@@ -1,4 +1,4 @@
-"""Interactive Plotly 3D skeleton animations of joint motions: side-by-side comparisons, ground grid, root trajectory, foot contacts, standalone HTML; GIF and MP4 videos.
+"""Interactive Plotly skeleton animations of joint motions: side-by-side comparisons in 3D (flat 2D panels for many motions), ground grid, root trajectory, foot contacts, HTML pages that play offline; GIF and MP4 videos.
 
 Docs: https://mdmoe.github.io/mdmoe/viz.html.md"""
 
