@@ -38,6 +38,11 @@ readme: setup
 sync: setup
 	tools/check_sync.sh $(BIN)
 
+# The docs in _docs/: the Quarto site where Quarto is installed (nbdev-docs), else every notebook as a plain HTML page
+# (nbconvert) for a local look; stored Plotly figures are drawn by one plotly.js per page either way.
+docs: setup
+	$(BIN)/python tools/make_docs.py
+
 # Tests may read nothing beside the repository (users' clones have nothing there): tests/guard refuses it.
 GUARD := PYTHONPATH=$(CURDIR)/tests/guard MDMOE_GUARD_ROOT=$(CURDIR)
 

@@ -20,7 +20,7 @@ from .skeleton import T2M, Skeleton, forward_kinematics
 # %% auto #0
 __all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors', 'animate', 'plotly_js_name', 'plotly_js',
            'page_html', 'save_html', 'gallery_html', 'VideoConfig', 'animate_video', 'save_gif', 'save_mp4',
-           'save_animation', 'animate_mesh']
+           'save_animation', 'animate_mesh', 'still_png', 'show', 'plotly_html']
 
 # %% ../nbs/13_viz.ipynb #3032f13d
 @dataclass(frozen=True)
@@ -621,3 +621,101 @@ def animate_mesh(vertices, # (t,v,3) mesh vertices per frame, metres, y up
                       updatemenus=menus, sliders=sliders, showlegend=False, height=cfg.row_height + cfg.footer_height + cfg.title_height,
                       title=dict(text=escape(caption) if caption else None), margin=dict(l=10, r=10, t=cfg.title_height, b=cfg.footer_height))
     return fig
+
+# %% ../nbs/13_viz.ipynb #737d2077
+def _panel_axes(mfig, fig, key, width, height):
+    "A matplotlib axes over the domain of plotly subplot `key` ('scene2', 'x3'), equal scale, no frame."
+    lay, m = fig.layout, fig.layout.margin
+    l, r, t, b = (m.l or 0), (m.r or 0), (m.t or 0), (m.b or 0)
+    dom = lambda d: (d or (0, 1))
+    if key.startswith('scene'): dx, dy = dom(lay[key].domain.x), dom(lay[key].domain.y)
+    else: dx, dy = dom(lay['xaxis' + key[1:]].domain), dom(lay['yaxis' + key[1:]].domain)
+    pw, ph = width - l - r, height - t - b
+    ax = mfig.add_axes([(l + dx[0] * pw) / width, (b + dy[0] * ph) / height, (dx[1] - dx[0]) * pw / width, (dy[1] - dy[0]) * ph / height])
+    ax.set_axis_off(); ax.set_aspect('equal', adjustable='datalim')
+    return ax
+
+def _draw_trace(ax, tr, proj):
+    "One trace on matplotlib axes: lines with their (per-vertex) colours, visible markers, mesh triangles."
+    from matplotlib.collections import LineCollection, PolyCollection
+    xyz = np.array([tr.x, tr.y] + ([tr.z] if proj is not None else []), dtype=float)  # None -> NaN: a gap
+    p = _flat(xyz, proj) if proj is not None else xyz
+    if tr.type == 'mesh3d':
+        tris = np.stack([np.asarray(tr.i), np.asarray(tr.j), np.asarray(tr.k)], -1)
+        ax.add_collection(PolyCollection(p.T[tris], facecolors=tr.color or '#b0b8c8', edgecolors='#8890a0', linewidths=0.3))
+        return
+    mode = tr.mode or 'lines'
+    if 'lines' in mode and tr.line is not None:
+        ok = np.isfinite(p).all(0)
+        seg = [i for i in range(p.shape[1] - 1) if ok[i] and ok[i + 1]]
+        cols = tr.line.color
+        cols = [cols[i + 1] for i in seg] if isinstance(cols, (list, tuple)) else cols or '#404040'
+        ax.add_collection(LineCollection([p[:, [i, i + 1]].T for i in seg], colors=cols, linewidths=(tr.line.width or 2) * 0.6))
+    if 'markers' in mode and tr.marker is not None:
+        cols, n = tr.marker.color, p.shape[1]
+        cols = list(cols) if isinstance(cols, (list, tuple)) else [cols or '#404040'] * n
+        sizes = tr.marker.size
+        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes or 4] * n
+        keep = [i for i in range(n) if np.isfinite(p[:, i]).all() and not str(cols[i]).startswith('rgba(0,0,0,0')]
+        if keep: ax.scatter(p[0, keep], p[1, keep], s=[(sizes[i] * 0.8) ** 2 for i in keep], c=[cols[i] for i in keep], zorder=3, linewidths=0)
+    ax.update_datalim(p.T[np.isfinite(p).all(0)]); ax.autoscale_view()
+
+def still_png(fig:go.Figure, # a figure of `animate` or `animate_mesh` (lines, markers and meshes in 3D scenes or 2D panels)
+              width:int=900, # pixels across; the height is the figure's
+             ) -> bytes: # PNG file contents
+    "A PNG of a figure as it opens (its first frame) for places that run no JavaScript: each 3D scene seen from its camera, orthographic."
+    _, Figure, FigureCanvasAgg = _matplotlib()
+    import io
+    height = int(fig.layout.height or 500)
+    mfig = Figure(figsize=(width / 100, height / 100), dpi=100)
+    FigureCanvasAgg(mfig)
+    axes = {}
+    for tr in fig.data:
+        key = (tr.scene or 'scene') if tr.type in ('scatter3d', 'mesh3d') else (tr.xaxis or 'x')
+        if key not in axes:
+            eye = fig.layout[key].camera.eye if key.startswith('scene') else None
+            cam = VizConfig(eye=(eye.x, eye.y, eye.z)) if eye is not None and eye.x is not None else VizConfig(eye=(1.25, 1.25, 1.25))
+            axes[key] = (_panel_axes(mfig, fig, key, width, height), _projection(cam) if key.startswith('scene') else None)
+        ax, proj = axes[key]
+        _draw_trace(ax, tr, proj)
+    plain = lambda s: re.sub(r'<[^>]+>', '', str(s).replace('<br>', '\n'))
+    m = fig.layout.margin
+    pw, ph = width - (m.l or 0) - (m.r or 0), height - (m.t or 0) - (m.b or 0)
+    for a in fig.layout.annotations:
+        if a.xref != 'paper' or a.yref != 'paper' or a.name == 'legend': continue
+        x, y = ((m.l or 0) + a.x * pw) / width, ((m.b or 0) + a.y * ph + (a.yshift or 0)) / height
+        mfig.text(x, y, plain(a.text), ha={'left': 'left', 'right': 'right'}.get(a.xanchor, 'center'),
+                  va={'top': 'top', 'middle': 'center'}.get(a.yanchor, 'bottom'), fontsize=9, color='#404040')
+    if fig.layout.title.text: mfig.suptitle(plain(fig.layout.title.text), fontsize=11, color='#404040')
+    buf = io.BytesIO()
+    mfig.savefig(buf, format='png')
+    from PIL import Image
+    out = io.BytesIO()
+    Image.open(buf).convert('RGB').quantize(64).save(out, format='png', optimize=True)  # a 64-colour palette: a third of the bytes
+    return out.getvalue()
+
+def show(fig:go.Figure, # the figure to display
+         png:bool=True, # add `still_png` for places that run no JavaScript (needs matplotlib: the video extra)
+        ):
+    "Display a figure in a notebook: interactive in JupyterLab (Plotly's mimetype), a still PNG on GitHub, HTML in the docs (`plotly_html`)."
+    import base64, plotly.io as pio
+    from IPython.display import display
+    bundle = pio.renderers['plotly_mimetype'].to_mimebundle(fig.to_dict())
+    if png: bundle['image/png'] = base64.b64encode(still_png(fig)).decode()
+    bundle['text/plain'] = f"<Figure: {len(fig.data)} traces, {len(fig.frames)} frames>"
+    display(bundle, raw=True)
+
+def plotly_html(cell): # a notebook cell (nbdev's processors pass each cell)
+    "nbdev doc processor: a stored Plotly figure becomes a <div> and a Plotly.newPlot call, drawn by the page's one plotly.js."
+    import hashlib, json
+    for out in cell.get('outputs', []):
+        data = out.get('data', {})
+        if 'application/vnd.plotly.v1+json' not in data: continue
+        spec = json.dumps(data.pop('application/vnd.plotly.v1+json'), separators=(',', ':')).replace('</', '<\\/')
+        div = 'mdmoe-' + hashlib.sha256(spec.encode()).hexdigest()[:12]
+        height = re.search(r'"height":(\d+)', spec)
+        data.pop('image/png', None)
+        data['text/html'] = (f'<div id="{div}" class="plotly-graph-div" style="height:{height[1] if height else 500}px; width:100%;"></div>\n'
+                             f'<script>(function () {{ var f = {spec}; Plotly.newPlot("{div}", f.data, f.layout, f.config || {{responsive: true}})'
+                             f'.then(function () {{ if (f.frames) return Plotly.addFrames("{div}", f.frames); }}); }})();</script>')
+    return cell

@@ -33,7 +33,8 @@ class Browser:
         self.port, self.timeout, self._id, self.messages = _free_port(), timeout, 0, []
         self.proc = subprocess.Popen([binary, *FLAGS, f'--user-data-dir={self.profile}', f'--remote-debugging-port={self.port}',
                                       f'--window-size={width},{height}', 'about:blank'],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env={**os.environ, 'TMPDIR': self.profile})  # its scratch files go with the profile
         try:
             page = self._page_target()
             self.ws = websocket.create_connection(page['webSocketDebuggerUrl'], timeout=timeout, suppress_origin=True)

@@ -42,3 +42,13 @@ def test_results_table_matches_the_shipped_model_files():
     assert row('jitter')[1] == f"{proto['physical']['real']['jitter']:.0f}"
     assert (proto['settings']['replications'], mm['settings']['replications'], proto['settings']['evaluator']) == (20, 2, 'ContrastiveEvaluator')
     assert 'not HumanML3D numbers' in README and "mdmoe's own text-motion evaluator" in README
+
+
+def test_docs_draw_stored_figures_with_the_bundled_plotly_js():
+    "The docs site turns stored figures into HTML (doc_procs) and loads the plotly.js version the figures are written for."
+    import tomllib
+    from plotly.offline import get_plotlyjs_version
+    cfg = tomllib.loads((ROOT / 'pyproject.toml').read_text())['tool']['nbdev']
+    assert cfg['doc_procs'] == 'mdmoe.viz:plotly_html'
+    from mdmoe.viz import plotly_html  # noqa: F401  (the processor nbdev imports)
+    assert f'https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js' in (ROOT / 'nbs' / '_quarto.yml').read_text()

@@ -19,7 +19,7 @@ HEADER = '<!-- Generated from nbs/index.ipynb by tools/make_readme.py (`make rea
 
 def doc_name(nb: Path) -> str:
     "The page nbdev makes of a notebook, relative to nbs/: 01_motion.ipynb -> motion.html (the number prefix dropped)."
-    rel = nb.relative_to(NBS)
+    rel = Path(nb).resolve().relative_to(NBS)
     return (rel.parent / (re.sub(r'^\d+[a-z]?_', '', rel.stem) + '.html')).as_posix()
 
 
