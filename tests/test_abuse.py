@@ -45,7 +45,8 @@ def cli(*args, **kw):
 def one_line_error(res, code=2) -> str:
     "The output of a command that failed as a user error: exit code 2 and one line `error: ...`, no traceback."
     assert res.exit_code == code, (res.exit_code, res.output, res.exception)
-    lines = [l for l in res.output.splitlines() if l.strip() and not l.startswith('Loading weights')]  # transformers' progress bar
+    progress = ('Loading weights', 'loading ', 'loaded in ', 'generating ', 'sampling')  # transformers' bar; mdmoe's stages and bar
+    lines = [l for l in res.output.splitlines() if l.strip() and not l.startswith(progress)]
     assert len(lines) == 1 and lines[0].startswith('error: ') and 'Traceback' not in res.output, res.output
     return lines[0]
 
