@@ -1,6 +1,6 @@
 """The sparse feed-forward layer of the denoiser: an fp32 top-k router (optionally conditioned on the
 diffusion timestep), stacked GELU experts run as grouped or batched matmuls (packed oneDNN matmuls for CPU
-inference), balance / z / diversity losses as pure functions, and routing statistics.
+inference), balance / z / diversity losses as pure functions, routing statistics, and removing experts at sampling time.
 
 Docs: https://mdmoe.github.io/mdmoe/moe.html.md"""
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, asdict, fields
 from functools import cache, partial
 from math import ceil
-from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 import weakref
 import torch
 import torch.nn.functional as F
@@ -22,7 +23,7 @@ __all__ = ['ACTIVATIONS', 'DISPATCH_MODES', 'MoEConfig', 'expert_counts', 'load_
            'expert_diversity_loss', 'Routing', 'topk_route', 'expert_capacity', 'DispatchPlan', 'plan_dispatch',
            'grouped_mm_supported', 'grouped_moe', 'padded_moe', 'pack_linear_weight', 'packed_linear', 'packed_ffn',
            'packed_supported', 'packed_moe', 'RoutingStats', 'summarize_routing', 'LazyLosses', 'MoEOutput',
-           'FeedForward', 'MoELayer']
+           'FeedForward', 'MoELayer', 'moe_layers', 'disable_experts']
 
 # %% ../nbs/05_moe.ipynb #cf7ca1ab
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -113,11 +114,13 @@ class Routing(NamedTuple):
 
 def topk_route(logits: Tensor, # (n,e) router logits
                k: int, # experts per token
+               disabled: Tensor | None = None, # (e,) bool, True for experts removed from the router (see `disable_experts`)
               ) -> Routing:
-    "fp32 softmax, top-k, and renormalised gates for `k > 1` (raw probability for `k = 1`)."
+    "fp32 softmax, top-k, and renormalised gates for `k > 1` (raw probability for `k = 1`); disabled experts get probability 0."
     logits = logits.float()
+    if disabled is not None: logits = logits.masked_fill(disabled, float('-inf'))  # softmax renormalises over the rest
     probs = logits.softmax(-1)
-    top, idx = probs.topk(k, dim=-1)
+    top, idx = (probs if disabled is None else probs.masked_fill(disabled, -1.)).topk(k, dim=-1)  # -1: never chosen, even where a kept expert's probability underflows to 0
     gates = top / top.sum(-1, keepdim=True) if k > 1 else top
     return Routing(logits, probs, gates, idx)
 
@@ -402,7 +405,24 @@ class MoELayer(nn.Module):
         self.b2 = nn.Parameter(torch.empty(c.n_experts, c.d_model))
         self.shared = (FeedForward(c.d_model, c.n_shared_experts * c.d_ff, c.activation, c.dropout)
                        if c.n_shared_experts else None)
+        self.disabled = ()
         self.reset_parameters()
+
+    @property
+    def disabled(self) -> frozenset[int]:
+        "Experts removed from the router (empty: all routed); set it directly or through `disable_experts`."
+        return self._disabled
+
+    @disabled.setter
+    def disabled(self, experts: Iterable[int]):
+        c = self.config
+        experts = frozenset(int(i) for i in experts)
+        if bad := sorted(i for i in experts if not 0 <= i < c.n_experts):
+            raise ValueError(f"cannot disable experts {bad}: this layer has experts 0..{c.n_experts - 1}")
+        if c.n_experts - len(experts) < c.top_k:
+            raise ValueError(f"disabling {sorted(experts)} leaves {c.n_experts - len(experts)} of {c.n_experts} experts, "
+                             f"fewer than top_k={c.top_k}")
+        self._disabled = experts
 
     def reset_parameters(self):
         "Each expert initialised like an `nn.Linear` pair: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."
@@ -436,14 +456,18 @@ class MoELayer(nn.Module):
     def route(self, x: Tensor, # (n,d+d_cond) router input, or (b,t,d) tokens
               cond: Tensor | None = None, # (b,d_cond) or (b,t,d_cond) when x is (b,t,d)
              ) -> Routing:
-        "Router logits in fp32 (autocast off), jitter in training, top-k gates."
+        "Router logits in fp32 (autocast off), jitter in training, top-k gates over the experts not `disabled`."
         if x.dim() == 3: x = self._router_input(x, cond, None)[1]
         with torch.autocast(x.device.type, enabled=False):
             x = x.float()
             if self.training and self.config.router_jitter > 0:
                 eps = self.config.router_jitter
                 x = x * torch.empty_like(x).uniform_(1 - eps, 1 + eps)
-            return topk_route(F.linear(x, self.router.weight.float()), self.config.top_k)
+            off = None
+            if self.disabled:
+                off = torch.zeros(self.config.n_experts, dtype=torch.bool, device=x.device)
+                off[list(self.disabled)] = True
+            return topk_route(F.linear(x, self.router.weight.float()), self.config.top_k, off)
 
     def _aux(self, r: Routing) -> LazyLosses:
         "The weighted auxiliary losses, computed when read; a loss whose coefficient is 0 is a constant zero."
@@ -554,3 +578,24 @@ class MoELayer(nn.Module):
         out = out_r.view(b, t, d) if real is None else out_r.new_zeros(b * t, d).index_copy(0, real, out_r).view(b, t, d)
         stats = RoutingStats(r.probs.detach(), r.idx, r.gates.detach(), kept, real, (b, t), r.probs)
         return MoEOutput(out, self._aux(r), stats)
+
+# %% ../nbs/05_moe.ipynb #a1e0d5c2
+def moe_layers(model: nn.Module, # any module (a `MoELayer`, a denoiser, a whole pipeline model)
+              ) -> list[MoELayer]:
+    "The `MoELayer`s inside `model`, in module order (the order of `DenoiserOutput.stats`)."
+    return [m for m in model.modules() if isinstance(m, MoELayer)]
+
+@contextmanager
+def disable_experts(model: nn.Module, # holds the MoE layers (see `moe_layers`)
+                    experts: Mapping[int, Iterable[int]], # MoE layer index -> experts to remove from its router
+                   ) -> Iterator[list[MoELayer]]:
+    "Remove experts from the routers inside the context (probability 0, top-k renormalised over the rest); restored on exit."
+    layers = moe_layers(model)
+    if bad := sorted(i for i in experts if not 0 <= int(i) < len(layers)):
+        raise ValueError(f"MoE layer indices {bad} out of range: the model has {len(layers)} MoE layers (0..{len(layers) - 1})")
+    before = [layer.disabled for layer in layers]
+    try:
+        for i, ex in experts.items(): layers[int(i)].disabled = layers[int(i)].disabled | frozenset(int(e) for e in ex)
+        yield layers
+    finally:
+        for layer, d in zip(layers, before): layer.disabled = d
