@@ -54,6 +54,7 @@ class DenoiserConfig:
     moe: MoEConfig | None = None
     dense_ff_matched: bool = False  # dense d_ff = (top_k + shared) * moe.d_ff: equal active params per token
     cond_routing: bool = False  # the router also sees the timestep embedding (moe.d_cond = d_model)
+    text_routing: bool = False  # the router also sees the caption: the mean of its projected tokens (moe.d_cond += d_model)
     freq_base: float = 10_000.  # base of the sinusoidal timestep / position frequencies
     text_pooled: bool = False  # also condition adaLN on the caption's pooled sentence embedding (added to the timestep embedding)
 
@@ -73,13 +74,19 @@ class DenoiserConfig:
             bad("`moe` is set but unused (moe_every=0, dense_ff_matched=False); set moe=None or use it")
         if self.moe is not None and self.moe.d_model != self.d_model:
             bad(f"moe.d_model={self.moe.d_model} != d_model={self.d_model}; set both to the same width")
-        want_cond = self.d_model if self.cond_routing else None
+        want_cond = self.routing_cond_width
         if self.moe is not None and self.moe_every and self.moe.d_cond != want_cond:
-            bad(f"moe.d_cond={self.moe.d_cond} but cond_routing={self.cond_routing} needs d_cond={want_cond}")
+            bad(f"moe.d_cond={self.moe.d_cond} but cond_routing={self.cond_routing}, text_routing={self.text_routing} need d_cond={want_cond}")
         if self.cond_routing and not self.moe_every: bad("cond_routing=True needs MoE blocks (moe_every > 0)")
+        if self.text_routing and not self.moe_every: bad("text_routing=True needs MoE blocks (moe_every > 0)")
         if self.dense_ff_matched and self.d_ff not in (None, self.matched_d_ff):
             bad(f"d_ff={self.d_ff} conflicts with dense_ff_matched (derives {self.matched_d_ff}); set d_ff=None")
         if self.n_dense_blocks and self.dense_d_ff is None: bad("dense blocks need d_ff (or dense_ff_matched=True)")
+
+    @property
+    def routing_cond_width(self) -> int | None:
+        "Width of the vector the routers see besides the token: d_model per condition (timestep, caption), None without."
+        return self.d_model * (self.cond_routing + self.text_routing) or None
 
     @property
     def matched_d_ff(self) -> int | None:
@@ -114,7 +121,7 @@ class DenoiserConfig:
         "A MoE preset (every block MoE, top-2, compute-matched dense width); `overrides` replace any field."
         d = overrides.get('d_model', d_model)
         moe = MoEConfig(d_model=d, d_ff=d_ff_expert, n_experts=n_experts, top_k=2,
-                        d_cond=d if overrides.get('cond_routing') else None)
+                        d_cond=d * (bool(overrides.get('cond_routing')) + bool(overrides.get('text_routing'))) or None)
         base = dict(d_model=d, n_layers=n_layers, n_heads=n_heads, moe_every=1, dense_ff_matched=True, moe=moe)
         return cls(n_feats=n_feats, d_text=d_text, **{**base, **overrides})
 
@@ -356,7 +363,9 @@ class Denoiser(nn.Module):
         mod = rearrange(self.time_mod(temb), 'b (k d) -> b k d', k=N_MOD)
         ctx = torch.cat([self.null_text.expand(b, 1, -1), self.text_proj(text)], 1)  # (b,1+n,d)
         ctx_mask = torch.cat([text_mask.new_ones(b, 1), text_mask], 1)
-        cond = temb if self.config.cond_routing else None
+        conds = [temb] if self.config.cond_routing else []
+        if self.config.text_routing: conds.append((ctx * ctx_mask[..., None]).sum(1) / ctx_mask.sum(1, keepdim=True).to(ctx.dtype))  # (b,d) caption
+        cond = torch.cat(conds, -1) if conds else None  # (b,d_cond) router condition: [timestep; caption]
         auxes, stats = [], []
         def run(block, h, m):
             r = block(h, mod, m, ctx, ctx_mask, cond)
