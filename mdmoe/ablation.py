@@ -14,7 +14,9 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from .train import ExperimentConfig, ConfigError, latest_checkpoint, train, TEXT_CACHE_FILE
+from .train import ExperimentConfig, ConfigError, latest_checkpoint, load_model, train, TEXT_CACHE_FILE
+from .evaluator import train_contrastive_evaluator, CONTRASTIVE_CONFIG
+from .pipeline import MotionPipeline, default_evaluator, evaluate_pipeline  # imported up front: a run never mixes two versions of mdmoe
 
 # %% auto #0
 __all__ = ['MOTION_TERMS', 'PLAIN_LOSS', 'NO_CFG', 'CFG', 'STRUCTURE', 'PHYSICS', 'TEMPORAL', 'ADVANCED', 'ALIGN', 'FULL',
@@ -231,7 +233,6 @@ def _finished(out: Path, steps: int) -> bool:
 # %% ../nbs/12a_ablation.ipynb #549084cf
 def perceptual_encoder_dir(root, data, scale: str) -> Path:
     "A motion encoder for the perceptual rows, trained once per study folder (seed 1), never the evaluator that judges them."
-    from mdmoe.evaluator import train_contrastive_evaluator, CONTRASTIVE_CONFIG
     folder = Path(root) / 'perceptual_encoder'
     with _locked(folder.with_suffix('.json')):
         if not (folder / CONTRASTIVE_CONFIG).is_file():
@@ -240,7 +241,6 @@ def perceptual_encoder_dir(root, data, scale: str) -> Path:
 
 def evaluate_run(run_dir, data, scale: str, seed: int = 0) -> tuple[dict, object]:
     "Protocol metrics, attribute accuracy, physical metrics and AITS of a trained run with its own sampling settings."
-    from mdmoe.pipeline import MotionPipeline, default_evaluator, evaluate_pipeline
     sc = SCALES[scale]
     device = 'cuda' if torch.cuda.is_available() and scale == 'gpu' else 'cpu'
     pipe = MotionPipeline.from_pretrained(run_dir, device=device)
@@ -285,7 +285,6 @@ def run_one(variant: str, seed: int, scale: str = 'cpu',
         _share_text_cache(Path(root) / scale / TEXT_CACHE_FILE, out / TEXT_CACHE_FILE)
         train(cfg, resume=latest_checkpoint(out) is not None)
         _share_text_cache(out / TEXT_CACHE_FILE, Path(root) / scale / TEXT_CACHE_FILE)
-    from mdmoe.train import load_model
     _, model = load_model(out)
     total, active = param_counts(model)
     metrics, rep = evaluate_run(out, data, scale)
