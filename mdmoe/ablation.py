@@ -394,7 +394,7 @@ def plan(results, scale: str = 'cpu', seeds: int = 3) -> list[tuple[str, int]]:
             if single(x) and v in summ.index and x.reference in summ.index and summ.loc[v, 'seeds'] < seeds:
                 if any(compare(summ, v, x.reference, m) == 0 for m in KEY_METRICS): want += [(v, s) for s in range(1, seeds)]
     done = {(v, s) for v, s, sc in zip(df.variant, df.seed.astype(int), df.scale) if sc == scale} if len(df) else set()
-    return sorted((p for p in want if p not in done), key=lambda p: p[1])  # every row's seed 0 first
+    return sorted((p for p in want if p not in done), key=lambda p: (single(VARIANTS[p[0]]), p[1]))  # seed table and baselines first, seed-major
 
 # %% ../nbs/12a_ablation.ipynb #6457ff55
 def main(argv: Sequence[str] | None = None):
