@@ -86,6 +86,7 @@ VARIANTS: dict[str, Variant] = {
     'perceptual': Variant('+ perceptual loss (embedding distance under a separately trained motion encoder)',
                           {**CFG, 'loss.perceptual': 0.1}, needs_encoder=True),
     'diversity': Variant('+ expert-diversity loss (router rows apart)', {**CFG, 'model.moe.diversity_coef': 0.01}),
+    'topk_agreement': Variant("+ top-k agreement loss (each frame's chosen experts compute alike)", {**CFG, 'model.moe.agreement_coef': 0.01}),
     'local_attention': Variant('+ local attention (each frame sees +-32 frames)', {**CFG, 'model.attention': 'local'}),
     'multiscale': Variant('+ multi-scale U-shaped denoiser (frames halve, then double back)', {**CFG, 'model.multiscale': True}),
     'coarse_to_fine': Variant('+ coarse-to-fine (train on half-frame-rate motion 25% of batches; first 30% of sampling steps at half rate)',

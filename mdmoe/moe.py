@@ -19,11 +19,12 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['ROUTINGS', 'ACTIVATIONS', 'DISPATCH_MODES', 'MoEConfig', 'expert_counts', 'load_balancing_loss', 'router_z_loss',
-           'expert_diversity_loss', 'Routing', 'topk_route', 'expert_choice', 'expert_capacity', 'DispatchPlan',
-           'plan_dispatch', 'grouped_mm_supported', 'grouped_moe', 'padded_moe', 'pack_linear_weight', 'packed_linear',
-           'packed_ffn', 'packed_supported', 'padded_rows', 'packed_moe', 'RoutingStats', 'summarize_routing',
-           'LazyLosses', 'MoEOutput', 'FeedForward', 'MoELayer', 'moe_layers', 'disable_experts']
+__all__ = ['ROUTINGS', 'ACTIVATIONS', 'AGREEMENT_EPS', 'DISPATCH_MODES', 'MoEConfig', 'expert_counts', 'load_balancing_loss',
+           'router_z_loss', 'expert_diversity_loss', 'topk_agreement_loss', 'Routing', 'topk_route', 'expert_choice',
+           'expert_capacity', 'DispatchPlan', 'plan_dispatch', 'grouped_mm_supported', 'grouped_moe', 'padded_moe',
+           'pack_linear_weight', 'packed_linear', 'packed_ffn', 'packed_supported', 'padded_rows', 'packed_moe',
+           'RoutingStats', 'summarize_routing', 'LazyLosses', 'MoEOutput', 'FeedForward', 'MoELayer', 'moe_layers',
+           'disable_experts']
 
 # %% ../nbs/05_moe.ipynb #cf7ca1ab
 ROUTINGS = ('tokens', 'experts')
@@ -47,6 +48,7 @@ class MoEConfig:
     activation: str = 'gelu'  # expert nonlinearity, a key of `ACTIVATIONS`
     dropout: float = 0.0  # dropout on expert hidden activations
     routing: str = 'tokens'  # 'tokens': each frame picks its top_k experts; 'experts': each expert picks its frames of each sequence (`expert_choice`)
+    agreement_coef: float = 0.0  # weight of `topk_agreement_loss` (training only: each slot's output is then computed by a per-expert loop)
 
     def __post_init__(self):
         def need(ok, name, what):
@@ -57,12 +59,14 @@ class MoEConfig:
         need(1 <= self.top_k <= self.n_experts, 'top_k', f'must be in [1, n_experts={self.n_experts}]')
         need(self.capacity_factor is None or self.capacity_factor > 0, 'capacity_factor', 'must be None (dropless) or > 0')
         need(0 <= self.router_jitter < 1, 'router_jitter', 'must be in [0, 1)')
-        for name in ('balance_coef', 'z_coef', 'diversity_coef'): need(getattr(self, name) >= 0, name, 'must be >= 0')
+        for name in ('balance_coef', 'z_coef', 'diversity_coef', 'agreement_coef'): need(getattr(self, name) >= 0, name, 'must be >= 0')
         need(self.n_shared_experts >= 0, 'n_shared_experts', 'must be >= 0')
         need(self.d_cond is None or self.d_cond > 0, 'd_cond', 'must be None or a positive int')
         need(self.activation in ACTIVATIONS, 'activation', f'must be one of {sorted(ACTIVATIONS)}')
         need(0 <= self.dropout < 1, 'dropout', 'must be in [0, 1)')
         need(self.routing in ROUTINGS, 'routing', f'must be one of {ROUTINGS}')
+        need(not self.agreement_coef or (self.routing == 'tokens' and self.capacity_factor is None and self.top_k >= 2), 'agreement_coef',
+             "needs routing='tokens', capacity_factor=None and top_k >= 2 (it compares each frame's top-k expert outputs)")
         need(self.routing == 'tokens' or self.balance_coef == 0, 'balance_coef',
              "must be 0 with routing='experts' (expert choice balances the experts by construction)")
 
@@ -108,6 +112,20 @@ def expert_diversity_loss(router_weight: Tensor, # (e,d_in) router rows, one per
     w = F.normalize(router_weight.float(), dim=-1)
     cos2 = (w @ w.T).square()
     return (cos2.sum() - cos2.diagonal().sum()) / (e * (e - 1))
+
+# %% ../nbs/05_moe.ipynb #779dc25b
+AGREEMENT_EPS = 1e-12  # keeps the ratio finite where the mixture is zero
+
+def topk_agreement_loss(expert_out: Tensor, # (n,k,d) outputs of each token's top-k experts
+                        gates: Tensor, # (n,k) combine weights (sum to 1)
+                        mask: Tensor | None = None, # (n,) bool real tokens
+                       ) -> Tensor:
+    "Gate-weighted variance of the top-k outputs around their mixture, over the mixture's mean square."
+    mix = (gates[..., None] * expert_out).sum(1, keepdim=True)  # (n,1,d)
+    var = (gates * (expert_out - mix).square().sum(-1)).sum(-1)  # (n,)
+    ratio = var / (mix.squeeze(1).square().sum(-1) + AGREEMENT_EPS)
+    if mask is not None: ratio = ratio[mask]
+    return ratio.mean() if ratio.numel() else ratio.sum()
 
 # %% ../nbs/05_moe.ipynb #2addb02d
 class Routing(NamedTuple):
@@ -510,13 +528,28 @@ class MoELayer(nn.Module):
                 off[list(self.disabled)] = True
             return topk_route(F.linear(x, self.router.weight.float()), self.config.top_k, off)
 
-    def _aux(self, r: Routing) -> LazyLosses:
+    def _aux(self, r: Routing, slots: Tensor | None = None) -> LazyLosses:
         "The weighted auxiliary losses, computed when read; a loss whose coefficient is 0 is a constant zero."
         c, w = self.config, self.router.weight
         zero = lambda: r.logits.new_zeros(())
-        return LazyLosses(dict(balance=(lambda: c.balance_coef * load_balancing_loss(r.probs, r.idx)) if c.balance_coef else zero,
-                               z=(lambda: c.z_coef * router_z_loss(r.logits)) if c.z_coef else zero,
-                               diversity=(lambda: c.diversity_coef * expert_diversity_loss(w)) if c.diversity_coef else zero))
+        losses = dict(balance=(lambda: c.balance_coef * load_balancing_loss(r.probs, r.idx)) if c.balance_coef else zero,
+                      z=(lambda: c.z_coef * router_z_loss(r.logits)) if c.z_coef else zero,
+                      diversity=(lambda: c.diversity_coef * expert_diversity_loss(w)) if c.diversity_coef else zero)
+        if c.agreement_coef: losses['agreement'] = (lambda: c.agreement_coef * topk_agreement_loss(slots.float(), r.gates)) if slots is not None else zero
+        return LazyLosses(losses)
+
+    def _slot_outputs(self, xr: Tensor, r: Routing) -> Tensor:
+        "(n,k,d) each real frame's top-k experts' outputs before gating, by a loop over experts (for `topk_agreement_loss`)."
+        n, k = r.idx.shape
+        flat = r.idx.reshape(-1)
+        y = xr.new_zeros(n * k, self.config.d_model, dtype=self._compute_dtype(xr))
+        for i in range(self.config.n_experts):
+            slot = (flat == i).nonzero().squeeze(1)
+            if slot.numel():
+                h = F.linear(self._act(F.linear(xr[slot // k].to(y.dtype), self.w1[i].T.to(y.dtype), self.b1[i].to(y.dtype))),
+                             self.w2[i].T.to(y.dtype), self.b2[i].to(y.dtype))
+                y = y.index_copy(0, slot, h)
+        return y.view(n, k, -1)
 
     def _compute_dtype(self, x: Tensor) -> torch.dtype:
         return torch.get_autocast_dtype(x.device.type) if torch.is_autocast_enabled(x.device.type) else x.dtype
@@ -628,14 +661,18 @@ class MoELayer(nn.Module):
         r = self.route(rin)
         chosen = None
         if c.routing == 'experts': r, chosen = self._expert_choice(r, real, b, t)
+        slots = None
         if xr.shape[0] == 0:
             out_r, kept = x.new_zeros(0, d), None
+        elif c.agreement_coef and self.training:  # the agreement loss needs each slot's own output
+            slots = self._slot_outputs(xr, r)
+            out_r, kept = (r.gates[..., None].to(slots.dtype) * slots).sum(1), None
         else:
             out_r, kept = (self._experts_loop if self.dispatch == 'loop' else self._experts)(xr, r, chosen)
-            if self.shared is not None: out_r = out_r + self.shared(xr)
+        if xr.shape[0] and self.shared is not None: out_r = out_r + self.shared(xr)
         out = out_r.view(b, t, d) if real is None else out_r.new_zeros(b * t, d).index_copy(0, real, out_r).view(b, t, d)
         stats = RoutingStats(r.probs.detach(), r.idx, r.gates.detach(), kept, real, (b, t), r.probs)
-        return MoEOutput(out, self._aux(r), stats)
+        return MoEOutput(out, self._aux(r, slots), stats)
 
 # %% ../nbs/05_moe.ipynb #a1e0d5c2
 def moe_layers(model: nn.Module, # any module (a `MoELayer`, a denoiser, a whole pipeline model)
