@@ -14,14 +14,16 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from .train import ExperimentConfig, ConfigError, latest_checkpoint, train, TEXT_CACHE_FILE
+from .train import ExperimentConfig, ConfigError, latest_checkpoint, load_model, train, TEXT_CACHE_FILE
+from .evaluator import train_contrastive_evaluator, CONTRASTIVE_CONFIG
+from .pipeline import MotionPipeline, default_evaluator, evaluate_pipeline  # imported up front: a run never mixes two versions of mdmoe
 
 # %% auto #0
 __all__ = ['MOTION_TERMS', 'PLAIN_LOSS', 'NO_CFG', 'CFG', 'STRUCTURE', 'PHYSICS', 'TEMPORAL', 'ADVANCED', 'ALIGN', 'FULL',
-           'VARIANTS', 'SCALES', 'COLUMNS', 'METRICS', 'KEY_METRICS', 'Variant', 'Scale', 'base_config',
-           'variant_config', 'param_counts', 'read_runs', 'append_run', 'has_run', 'perceptual_encoder_dir',
-           'evaluate_run', 'run_one', 'pending', 'run_pairs', 'run_study', 'summarize', 'compare', 'verdicts', 'plan',
-           'main']
+           'VARIANTS', 'SCALES', 'COLUMNS', 'METRICS', 'KEY_METRICS', 'SINGLE_SEED_GROUPS', 'Variant', 'Scale',
+           'base_config', 'variant_config', 'param_counts', 'read_runs', 'append_run', 'has_run',
+           'perceptual_encoder_dir', 'evaluate_run', 'run_one', 'pending', 'run_pairs', 'run_study', 'summarize',
+           'compare', 'verdicts', 'plan', 'main']
 
 # %% ../nbs/12a_ablation.ipynb #9de80764
 MOTION_TERMS = ('position', 'progressive', 'structure_bone', 'structure_6d', 'foot_skate', 'penetration', 'floating', 'joint_limits',
@@ -39,7 +41,7 @@ class Variant:
     "One row of the study."
     what: str  # one line: what the row adds
     overrides: Mapping | Callable  # dotted overrides of the base config, or a function of (base config, `Scale`) giving them
-    group: str = 'feature'  # 'seed table' | 'feature' | 'baseline'
+    group: str = 'feature'  # 'seed table' | 'baseline' | 'feature' | 'specialisation' (the last two: one seed, more where it overlaps)
     reference: str | None = 'cfg'  # the row it is read against
     needs_encoder: bool = False  # trains against a motion encoder (`perceptual_encoder`), made once per study folder
 
@@ -84,6 +86,7 @@ VARIANTS: dict[str, Variant] = {
     'perceptual': Variant('+ perceptual loss (embedding distance under a separately trained motion encoder)',
                           {**CFG, 'loss.perceptual': 0.1}, needs_encoder=True),
     'diversity': Variant('+ expert-diversity loss (router rows apart)', {**CFG, 'model.moe.diversity_coef': 0.01}),
+    'topk_agreement': Variant("+ top-k agreement loss (each frame's chosen experts compute alike)", {**CFG, 'model.moe.agreement_coef': 0.01}),
     'local_attention': Variant('+ local attention (each frame sees +-32 frames)', {**CFG, 'model.attention': 'local'}),
     'multiscale': Variant('+ multi-scale U-shaped denoiser (frames halve, then double back)', {**CFG, 'model.multiscale': True}),
     'coarse_to_fine': Variant('+ coarse-to-fine (train on half-frame-rate motion 25% of batches; first 30% of sampling steps at half rate)',
@@ -92,6 +95,19 @@ VARIANTS: dict[str, Variant] = {
     'timestep_routing': Variant('+ timestep-aware routing (the router also sees the timestep embedding)', _timestep_routing),
     'align_head': Variant("+ trained alignment head (InfoNCE of the captions' aligned embeddings against a separately trained motion encoder's embedding of x0)",
                           {**CFG, **ALIGN}, needs_encoder=True),
+    # rows that could make experts specialise by motion pattern (the experts tutorial measures whether they do)
+    'text_routing': Variant('+ caption-conditioned routing (the router also sees the caption)',
+                            lambda b, sc: {**CFG, 'model.text_routing': True, 'model.moe.d_cond': b.model.d_model}, 'specialisation'),
+    'text_timestep_routing': Variant('+ routing on the caption and the timestep',
+                                     lambda b, sc: {**CFG, 'model.text_routing': True, 'model.cond_routing': True,
+                                                    'model.moe.d_cond': 2 * b.model.d_model}, 'specialisation'),
+    'expert_choice': Variant('+ expert-choice routing (each expert takes its most probable frames of each sequence)',
+                             {**CFG, 'model.moe.routing': 'experts', 'model.moe.balance_coef': 0.}, 'specialisation'),
+    'more_experts': Variant('+ 16 experts instead of 8 (top-2: the same active parameters, twice the total)',
+                            {**CFG, 'model.moe.n_experts': 16}, 'specialisation'),
+    'fine_experts': Variant('+ 32 experts a quarter as wide, top-8 (the same active and total parameters)',
+                            lambda b, sc: {**CFG, 'model.moe.n_experts': 32, 'model.moe.d_ff': b.model.moe.d_ff // 4, 'model.moe.top_k': 8},
+                            'specialisation'),
     'full': Variant('every advanced feature at once', lambda b, sc: {**FULL, 'model.cond_routing': True, 'model.moe.d_cond': b.model.d_model,
                                                                 'model.multiscale': True}, needs_encoder=True),
 }
@@ -218,7 +234,6 @@ def _finished(out: Path, steps: int) -> bool:
 # %% ../nbs/12a_ablation.ipynb #549084cf
 def perceptual_encoder_dir(root, data, scale: str) -> Path:
     "A motion encoder for the perceptual rows, trained once per study folder (seed 1), never the evaluator that judges them."
-    from mdmoe.evaluator import train_contrastive_evaluator, CONTRASTIVE_CONFIG
     folder = Path(root) / 'perceptual_encoder'
     with _locked(folder.with_suffix('.json')):
         if not (folder / CONTRASTIVE_CONFIG).is_file():
@@ -227,7 +242,6 @@ def perceptual_encoder_dir(root, data, scale: str) -> Path:
 
 def evaluate_run(run_dir, data, scale: str, seed: int = 0) -> tuple[dict, object]:
     "Protocol metrics, attribute accuracy, physical metrics and AITS of a trained run with its own sampling settings."
-    from mdmoe.pipeline import MotionPipeline, default_evaluator, evaluate_pipeline
     sc = SCALES[scale]
     device = 'cuda' if torch.cuda.is_available() and scale == 'gpu' else 'cpu'
     pipe = MotionPipeline.from_pretrained(run_dir, device=device)
@@ -272,7 +286,6 @@ def run_one(variant: str, seed: int, scale: str = 'cpu',
         _share_text_cache(Path(root) / scale / TEXT_CACHE_FILE, out / TEXT_CACHE_FILE)
         train(cfg, resume=latest_checkpoint(out) is not None)
         _share_text_cache(out / TEXT_CACHE_FILE, Path(root) / scale / TEXT_CACHE_FILE)
-    from mdmoe.train import load_model
     _, model = load_model(out)
     total, active = param_counts(model)
     metrics, rep = evaluate_run(out, data, scale)
@@ -369,17 +382,20 @@ def verdicts(summary: pd.DataFrame, metrics: Sequence[str] = KEY_METRICS) -> pd.
         rows[v] = {'against': ref, 'seeds': int(summary.loc[v, 'seeds']), 'verdict': say + (' (one seed: sampling interval only)' if n < 2 else '')}
     return pd.DataFrame.from_dict(rows, orient='index')
 
+SINGLE_SEED_GROUPS = ('feature', 'specialisation')  # one seed first, more where the row overlaps its reference
+
 def plan(results, scale: str = 'cpu', seeds: int = 3) -> list[tuple[str, int]]:
     "What the study still needs: `seeds` seeds of the seed table and baselines, one of each feature row, more where it overlaps."
     df = read_runs(Path(results) / 'runs.csv')
-    want = [(v, s) for s in range(seeds) for v, x in VARIANTS.items() if x.group != 'feature'] + [(v, 0) for v, x in VARIANTS.items() if x.group == 'feature']
+    single = lambda x: x.group in SINGLE_SEED_GROUPS
+    want = [(v, s) for s in range(seeds) for v, x in VARIANTS.items() if not single(x)] + [(v, 0) for v, x in VARIANTS.items() if single(x)]
     if len(df[df.scale == scale]):
         summ = summarize(df, scale)
         for v, x in VARIANTS.items():
-            if x.group == 'feature' and v in summ.index and x.reference in summ.index and summ.loc[v, 'seeds'] < seeds:
+            if single(x) and v in summ.index and x.reference in summ.index and summ.loc[v, 'seeds'] < seeds:
                 if any(compare(summ, v, x.reference, m) == 0 for m in KEY_METRICS): want += [(v, s) for s in range(1, seeds)]
     done = {(v, s) for v, s, sc in zip(df.variant, df.seed.astype(int), df.scale) if sc == scale} if len(df) else set()
-    return [p for p in want if p not in done]
+    return sorted((p for p in want if p not in done), key=lambda p: (single(VARIANTS[p[0]]), p[1]))  # seed table and baselines first, seed-major
 
 # %% ../nbs/12a_ablation.ipynb #6457ff55
 def main(argv: Sequence[str] | None = None):

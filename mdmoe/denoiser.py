@@ -1,4 +1,4 @@
-"""Transformer denoiser: full or sliding-window self-attention over frames, cross-attention to text, dense or MoE FFN, adaLN timestep conditioning, optional U-shaped multi-scale frames.
+"""Transformer denoiser: full or sliding-window self-attention over frames, cross-attention to text, dense or MoE FFN, adaLN timestep conditioning, optional U-shaped multi-scale frames, and a recorder of the routing while sampling.
 
 Docs: https://mdmoe.github.io/mdmoe/denoiser.html.md"""
 
@@ -7,18 +7,20 @@ Docs: https://mdmoe.github.io/mdmoe/denoiser.html.md"""
 # %% ../nbs/06_denoiser.ipynb #e230ee73
 from __future__ import annotations
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, asdict, fields
-from typing import Mapping, NamedTuple
+from typing import Iterator, Mapping, NamedTuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
-from .moe import MoEConfig, MoELayer, FeedForward, RoutingStats, LazyLosses
+from .moe import MoEConfig, MoELayer, FeedForward, RoutingStats, LazyLosses, moe_layers
 
 # %% auto #0
 __all__ = ['ATTENTION_KINDS', 'POS_EMBEDDINGS', 'N_MOD', 'DenoiserConfig', 'sinusoidal_embedding', 'TimestepEmbedding',
            'full_attention', 'local_attention', 'SelfAttention', 'CrossAttention', 'downsample', 'upsample',
-           'embedding_table', 'modulate', 'BlockOutput', 'DenoiserBlock', 'DenoiserOutput', 'Denoiser']
+           'embedding_table', 'modulate', 'BlockOutput', 'DenoiserBlock', 'DenoiserOutput', 'Denoiser', 'RoutingCall',
+           'record_routing', 'routing_table']
 
 # %% ../nbs/06_denoiser.ipynb #b33d2643
 ATTENTION_KINDS = ('full', 'local')
@@ -52,6 +54,7 @@ class DenoiserConfig:
     moe: MoEConfig | None = None
     dense_ff_matched: bool = False  # dense d_ff = (top_k + shared) * moe.d_ff: equal active params per token
     cond_routing: bool = False  # the router also sees the timestep embedding (moe.d_cond = d_model)
+    text_routing: bool = False  # the router also sees the caption: the mean of its projected tokens (moe.d_cond += d_model)
     freq_base: float = 10_000.  # base of the sinusoidal timestep / position frequencies
     text_pooled: bool = False  # also condition adaLN on the caption's pooled sentence embedding (added to the timestep embedding)
 
@@ -71,13 +74,19 @@ class DenoiserConfig:
             bad("`moe` is set but unused (moe_every=0, dense_ff_matched=False); set moe=None or use it")
         if self.moe is not None and self.moe.d_model != self.d_model:
             bad(f"moe.d_model={self.moe.d_model} != d_model={self.d_model}; set both to the same width")
-        want_cond = self.d_model if self.cond_routing else None
+        want_cond = self.routing_cond_width
         if self.moe is not None and self.moe_every and self.moe.d_cond != want_cond:
-            bad(f"moe.d_cond={self.moe.d_cond} but cond_routing={self.cond_routing} needs d_cond={want_cond}")
+            bad(f"moe.d_cond={self.moe.d_cond} but cond_routing={self.cond_routing}, text_routing={self.text_routing} need d_cond={want_cond}")
         if self.cond_routing and not self.moe_every: bad("cond_routing=True needs MoE blocks (moe_every > 0)")
+        if self.text_routing and not self.moe_every: bad("text_routing=True needs MoE blocks (moe_every > 0)")
         if self.dense_ff_matched and self.d_ff not in (None, self.matched_d_ff):
             bad(f"d_ff={self.d_ff} conflicts with dense_ff_matched (derives {self.matched_d_ff}); set d_ff=None")
         if self.n_dense_blocks and self.dense_d_ff is None: bad("dense blocks need d_ff (or dense_ff_matched=True)")
+
+    @property
+    def routing_cond_width(self) -> int | None:
+        "Width of the vector the routers see besides the token: d_model per condition (timestep, caption), None without."
+        return self.d_model * (self.cond_routing + self.text_routing) or None
 
     @property
     def matched_d_ff(self) -> int | None:
@@ -112,7 +121,7 @@ class DenoiserConfig:
         "A MoE preset (every block MoE, top-2, compute-matched dense width); `overrides` replace any field."
         d = overrides.get('d_model', d_model)
         moe = MoEConfig(d_model=d, d_ff=d_ff_expert, n_experts=n_experts, top_k=2,
-                        d_cond=d if overrides.get('cond_routing') else None)
+                        d_cond=d * (bool(overrides.get('cond_routing')) + bool(overrides.get('text_routing'))) or None)
         base = dict(d_model=d, n_layers=n_layers, n_heads=n_heads, moe_every=1, dense_ff_matched=True, moe=moe)
         return cls(n_feats=n_feats, d_text=d_text, **{**base, **overrides})
 
@@ -354,7 +363,9 @@ class Denoiser(nn.Module):
         mod = rearrange(self.time_mod(temb), 'b (k d) -> b k d', k=N_MOD)
         ctx = torch.cat([self.null_text.expand(b, 1, -1), self.text_proj(text)], 1)  # (b,1+n,d)
         ctx_mask = torch.cat([text_mask.new_ones(b, 1), text_mask], 1)
-        cond = temb if self.config.cond_routing else None
+        conds = [temb] if self.config.cond_routing else []
+        if self.config.text_routing: conds.append((ctx * ctx_mask[..., None]).sum(1) / ctx_mask.sum(1, keepdim=True).to(ctx.dtype))  # (b,d) caption
+        cond = torch.cat(conds, -1) if conds else None  # (b,d_cond) router condition: [timestep; caption]
         auxes, stats = [], []
         def run(block, h, m):
             r = block(h, mod, m, ctx, ctx_mask, cond)
@@ -392,3 +403,46 @@ def _inactive_expert_params(layer: MoELayer) -> int:
     c = layer.config
     routed = sum(p.numel() for p in (layer.w1, layer.b1, layer.w2, layer.b2))
     return routed * (c.n_experts - c.top_k) // c.n_experts
+
+# %% ../nbs/06_denoiser.ipynb #b7c1e2a2
+class RoutingCall(NamedTuple):
+    "What the routers chose in one denoiser forward pass (on the CPU, as `record_routing` keeps it)."
+    t: torch.Tensor  # (b,) timesteps of the pass, step units
+    idx: list[torch.Tensor]  # per MoE block, in block order: (b,t_i,k) chosen experts per frame, -1 on padding (t_i < t in coarse multi-scale blocks)
+    gates: list[torch.Tensor]  # per MoE block: (b,t_i,k) combine weights, 0 on padding
+
+@contextmanager
+def record_routing(model: nn.Module, # a `Denoiser`, or a module holding exactly one (e.g. `MotionDiffusionModel`)
+                  ) -> Iterator[list[RoutingCall]]:
+    "Append one `RoutingCall` per denoiser forward pass to the yielded list while the context is open (read-only hooks, removed on exit)."
+    dens = [m for m in model.modules() if isinstance(m, Denoiser)]
+    if len(dens) != 1: raise ValueError(f"record_routing needs a module holding exactly one Denoiser; {type(model).__name__} holds {len(dens)}")
+    calls: list[RoutingCall] = []
+    def start(mod, args, kwargs):
+        x_t = kwargs['x_t'] if 'x_t' in kwargs else args[0]
+        t = kwargs['t'] if 't' in kwargs else args[1]
+        calls.append(RoutingCall(torch.as_tensor(t).detach().float().cpu().expand(x_t.shape[0]).clone(), [], []))
+    def keep(mod, args, out):
+        calls[-1].idx.append(out.stats.topk_idx.cpu())
+        calls[-1].gates.append(out.stats.topk_gates.float().cpu())
+    hooks = [dens[0].register_forward_pre_hook(start, with_kwargs=True)]
+    hooks += [layer.register_forward_hook(keep) for layer in moe_layers(dens[0])]
+    try: yield calls
+    finally:
+        for h in hooks: h.remove()
+
+def routing_table(calls: list[RoutingCall], # from `record_routing`
+                  rows: int | None = None, # keep the first `rows` rows of each pass (b: the conditional half of a guided pass); None: all
+                 ) -> 'pandas.DataFrame': # columns call, row, layer, frame, rank, expert, gate, t; real frames only
+    "One row per (forward pass, motion, MoE block, real frame, rank) of the recorded routing."
+    import numpy as np, pandas as pd
+    parts = []
+    for c, call in enumerate(calls):
+        for layer, (idx, gates) in enumerate(zip(call.idx, call.gates)):
+            idx, gates = idx[:rows].numpy(), gates[:rows].numpy()
+            row, frame, rank = (a.reshape(-1) for a in np.indices(idx.shape))
+            real = idx.reshape(-1) >= 0
+            parts.append(pd.DataFrame(dict(call=c, row=row[real], layer=layer, frame=frame[real], rank=rank[real],
+                                           expert=idx.reshape(-1)[real], gate=gates.reshape(-1)[real], t=call.t[:rows].numpy()[row[real]])))
+    cols = ['call', 'row', 'layer', 'frame', 'rank', 'expert', 'gate', 't']
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)

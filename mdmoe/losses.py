@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .skeleton import Skeleton, T2M
+from .moe import topk_agreement_loss  # defined with the MoE layer; importable from here too
 from .motion import features_to_joints
 from .data import DatasetSpec, T2M_SPEC
 
@@ -25,8 +26,8 @@ __all__ = ['SNR_MODES', 'TIME_WEIGHTINGS', 'PREDICTIONS', 'CONTACT_SOURCES', 'SA
            'time_weights', 'masked_diffusion_loss', 'progressive_consistency_loss', 'bone_length_loss',
            'rotation_6d_validity_loss', 'foot_contacts', 'foot_skate_loss', 'penetration_loss', 'floating_loss',
            'knee_flexion', 'elbow_flexion', 'joint_limit_loss', 'center_of_mass', 'flight_gravity_loss',
-           'temporal_loss', 'joint_position_loss', 'cross_expert_consistency_loss', 'topk_agreement_loss',
-           'perceptual_loss', 'StandardizedEncoder', 'alignment_loss', 'LossOutput', 'MotionLosses']
+           'temporal_loss', 'joint_position_loss', 'cross_expert_consistency_loss', 'perceptual_loss',
+           'StandardizedEncoder', 'alignment_loss', 'LossOutput', 'MotionLosses']
 
 # %% ../nbs/08_losses.ipynb #b4a39a16
 SNR_MODES = ('none', 'min_snr', 'p2')
@@ -383,17 +384,6 @@ def cross_expert_consistency_loss(probs: Tensor,  # (...,b,t,e) router probabili
     js = (_kl_to_mixture(p, m) + _kl_to_mixture(q, m)) / 2  # (...,b,t)
     js = js.reshape(-1, *mask.shape)
     return torch.stack([masked_mean(x, mask, weights) for x in js]).mean()
-
-def topk_agreement_loss(expert_out: Tensor,  # (n,k,d) outputs of each token's top-k experts
-                        gates: Tensor,  # (n,k) combine weights (sum to 1)
-                        mask: Tensor | None = None,  # (n,) bool real tokens
-                       ) -> Tensor:
-    "Gate-weighted variance of the top-k outputs around their mixture, over the mixture's mean square."
-    mix = (gates[..., None] * expert_out).sum(1, keepdim=True)  # (n,1,d)
-    var = (gates * (expert_out - mix).square().sum(-1)).sum(-1)  # (n,)
-    ratio = var / (mix.squeeze(1).square().sum(-1) + SAFE_EPS)
-    if mask is not None: ratio = ratio[mask]
-    return ratio.mean() if ratio.numel() else ratio.sum()
 
 # %% ../nbs/08_losses.ipynb #bdae8ed7
 def perceptual_loss(encoder: nn.Module,  # maps ((b,t,d) features, (b,) lengths) to (b,D) embeddings

@@ -1,6 +1,6 @@
 """The sparse feed-forward layer of the denoiser: an fp32 top-k router (optionally conditioned on the
-diffusion timestep), stacked GELU experts run as grouped or batched matmuls (packed oneDNN matmuls for CPU
-inference), balance / z / diversity losses as pure functions, and routing statistics.
+diffusion timestep; or expert choice per sequence), stacked GELU experts run as grouped or batched matmuls (packed oneDNN matmuls for CPU
+inference), balance / z / diversity losses as pure functions, routing statistics, and removing experts at sampling time.
 
 Docs: https://mdmoe.github.io/mdmoe/moe.html.md"""
 
@@ -11,20 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass, asdict, fields
 from functools import cache, partial
 from math import ceil
-from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 import weakref
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'DISPATCH_MODES', 'MoEConfig', 'expert_counts', 'load_balancing_loss', 'router_z_loss',
-           'expert_diversity_loss', 'Routing', 'topk_route', 'expert_capacity', 'DispatchPlan', 'plan_dispatch',
-           'grouped_mm_supported', 'grouped_moe', 'padded_moe', 'pack_linear_weight', 'packed_linear', 'packed_ffn',
-           'packed_supported', 'padded_rows', 'packed_moe', 'RoutingStats', 'summarize_routing', 'LazyLosses',
-           'MoEOutput', 'FeedForward', 'MoELayer']
+__all__ = ['ROUTINGS', 'ACTIVATIONS', 'AGREEMENT_EPS', 'DISPATCH_MODES', 'MoEConfig', 'expert_counts', 'load_balancing_loss',
+           'router_z_loss', 'expert_diversity_loss', 'topk_agreement_loss', 'Routing', 'topk_route', 'expert_choice',
+           'expert_capacity', 'DispatchPlan', 'plan_dispatch', 'grouped_mm_supported', 'grouped_moe', 'padded_moe',
+           'pack_linear_weight', 'packed_linear', 'packed_ffn', 'packed_supported', 'padded_rows', 'packed_moe',
+           'RoutingStats', 'summarize_routing', 'LazyLosses', 'MoEOutput', 'FeedForward', 'MoELayer', 'moe_layers',
+           'disable_experts']
 
 # %% ../nbs/05_moe.ipynb #cf7ca1ab
+ROUTINGS = ('tokens', 'experts')
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     'gelu': F.gelu, 'gelu_tanh': partial(F.gelu, approximate='tanh'), 'relu': F.relu, 'silu': F.silu}
 
@@ -44,6 +47,8 @@ class MoEConfig:
     d_cond: int | None = None  # width of a conditioning vector (e.g. timestep embedding) the router also sees
     activation: str = 'gelu'  # expert nonlinearity, a key of `ACTIVATIONS`
     dropout: float = 0.0  # dropout on expert hidden activations
+    routing: str = 'tokens'  # 'tokens': each frame picks its top_k experts; 'experts': each expert picks its frames of each sequence (`expert_choice`)
+    agreement_coef: float = 0.0  # weight of `topk_agreement_loss` (training only: each slot's output is then computed by a per-expert loop)
 
     def __post_init__(self):
         def need(ok, name, what):
@@ -54,11 +59,16 @@ class MoEConfig:
         need(1 <= self.top_k <= self.n_experts, 'top_k', f'must be in [1, n_experts={self.n_experts}]')
         need(self.capacity_factor is None or self.capacity_factor > 0, 'capacity_factor', 'must be None (dropless) or > 0')
         need(0 <= self.router_jitter < 1, 'router_jitter', 'must be in [0, 1)')
-        for name in ('balance_coef', 'z_coef', 'diversity_coef'): need(getattr(self, name) >= 0, name, 'must be >= 0')
+        for name in ('balance_coef', 'z_coef', 'diversity_coef', 'agreement_coef'): need(getattr(self, name) >= 0, name, 'must be >= 0')
         need(self.n_shared_experts >= 0, 'n_shared_experts', 'must be >= 0')
         need(self.d_cond is None or self.d_cond > 0, 'd_cond', 'must be None or a positive int')
         need(self.activation in ACTIVATIONS, 'activation', f'must be one of {sorted(ACTIVATIONS)}')
         need(0 <= self.dropout < 1, 'dropout', 'must be in [0, 1)')
+        need(self.routing in ROUTINGS, 'routing', f'must be one of {ROUTINGS}')
+        need(not self.agreement_coef or (self.routing == 'tokens' and self.capacity_factor is None and self.top_k >= 2), 'agreement_coef',
+             "needs routing='tokens', capacity_factor=None and top_k >= 2 (it compares each frame's top-k expert outputs)")
+        need(self.routing == 'tokens' or self.balance_coef == 0, 'balance_coef',
+             "must be 0 with routing='experts' (expert choice balances the experts by construction)")
 
     @classmethod
     def from_dict(cls, d: dict) -> MoEConfig:
@@ -103,6 +113,20 @@ def expert_diversity_loss(router_weight: Tensor, # (e,d_in) router rows, one per
     cos2 = (w @ w.T).square()
     return (cos2.sum() - cos2.diagonal().sum()) / (e * (e - 1))
 
+# %% ../nbs/05_moe.ipynb #779dc25b
+AGREEMENT_EPS = 1e-12  # keeps the ratio finite where the mixture is zero
+
+def topk_agreement_loss(expert_out: Tensor, # (n,k,d) outputs of each token's top-k experts
+                        gates: Tensor, # (n,k) combine weights (sum to 1)
+                        mask: Tensor | None = None, # (n,) bool real tokens
+                       ) -> Tensor:
+    "Gate-weighted variance of the top-k outputs around their mixture, over the mixture's mean square."
+    mix = (gates[..., None] * expert_out).sum(1, keepdim=True)  # (n,1,d)
+    var = (gates * (expert_out - mix).square().sum(-1)).sum(-1)  # (n,)
+    ratio = var / (mix.squeeze(1).square().sum(-1) + AGREEMENT_EPS)
+    if mask is not None: ratio = ratio[mask]
+    return ratio.mean() if ratio.numel() else ratio.sum()
+
 # %% ../nbs/05_moe.ipynb #2addb02d
 class Routing(NamedTuple):
     "The router's decision for `n` tokens."
@@ -113,13 +137,34 @@ class Routing(NamedTuple):
 
 def topk_route(logits: Tensor, # (n,e) router logits
                k: int, # experts per token
+               disabled: Tensor | None = None, # (e,) bool, True for experts removed from the router (see `disable_experts`)
               ) -> Routing:
-    "fp32 softmax, top-k, and renormalised gates for `k > 1` (raw probability for `k = 1`)."
+    "fp32 softmax, top-k, and renormalised gates for `k > 1` (raw probability for `k = 1`); disabled experts get probability 0."
     logits = logits.float()
+    if disabled is not None: logits = logits.masked_fill(disabled, float('-inf'))  # softmax renormalises over the rest
     probs = logits.softmax(-1)
-    top, idx = probs.topk(k, dim=-1)
+    top, idx = (probs if disabled is None else probs.masked_fill(disabled, -1.)).topk(k, dim=-1)  # -1: never chosen, even where a kept expert's probability underflows to 0
     gates = top / top.sum(-1, keepdim=True) if k > 1 else top
     return Routing(logits, probs, gates, idx)
+
+# %% ../nbs/05_moe.ipynb #d3e8c0a2
+def expert_choice(probs: Tensor, # (n,e) router probabilities of the real tokens
+                  seq: Tensor, # (n,) sequence (batch row) of each token
+                  n_seq: int, # b
+                  k: int, # experts per token on average
+                  capacity_factor: float | None = None, # c_b = ceil(capacity_factor * n_b * k / e) (None: 1), at most n_b
+                  disabled: Tensor | None = None, # (e,) bool: experts that choose nothing
+                 ) -> Tensor: # (n,e) bool, True where expert i chose token j
+    "Expert choice within each sequence: every expert takes the c_b tokens of sequence b it gives the highest probability."
+    n, e = probs.shape
+    n_b = torch.bincount(seq, minlength=n_seq)  # (b,)
+    c = torch.minimum(torch.ceil((capacity_factor or 1.0) * n_b * k / e).long(), n_b)  # (b,)
+    key = seq.double()[:, None] * 4 - probs.double()  # sequence first, then probability descending
+    order = key.argsort(dim=0, stable=True)  # (n,e) tokens of each expert column, grouped by sequence
+    s = seq[order]
+    rank = torch.arange(n, device=probs.device)[:, None] - (n_b.cumsum(0) - n_b)[s]  # place within its sequence
+    chosen = torch.zeros(n, e, dtype=torch.bool, device=probs.device).scatter_(0, order, rank < c[s])
+    return chosen if disabled is None else chosen & ~disabled
 
 # %% ../nbs/05_moe.ipynb #7c567de0
 def expert_capacity(n_tokens: int, # n real tokens
@@ -365,6 +410,16 @@ class LazyLosses(Mapping):
     def __len__(self) -> int: return len(self._fns)
     def __repr__(self) -> str: return f'LazyLosses({dict(self)})'
 
+def _chosen_plan(idx: Tensor, # (n,k) candidate experts of each token
+                 kept: Tensor, # (n,k) bool, the slots taken (expert choice)
+                 n_experts: int, # e
+                ) -> DispatchPlan:
+    "The dispatch plan of given slots: the kept ones, grouped by expert (ascending slot id within an expert)."
+    flat = idx.reshape(-1)
+    slots = kept.reshape(-1).nonzero().squeeze(1)
+    slots = slots[torch.argsort(flat[slots], stable=True)]
+    return DispatchPlan(slots, flat[slots], expert_counts(flat[slots], n_experts))
+
 class MoEOutput(NamedTuple):
     "Output of `MoELayer`."
     out: Tensor  # (b,t,d), zero on padding frames
@@ -409,7 +464,24 @@ class MoELayer(nn.Module):
         self.b2 = nn.Parameter(torch.empty(c.n_experts, c.d_model))
         self.shared = (FeedForward(c.d_model, c.n_shared_experts * c.d_ff, c.activation, c.dropout)
                        if c.n_shared_experts else None)
+        self.disabled = ()
         self.reset_parameters()
+
+    @property
+    def disabled(self) -> frozenset[int]:
+        "Experts removed from the router (empty: all routed); set it directly or through `disable_experts`."
+        return self._disabled
+
+    @disabled.setter
+    def disabled(self, experts: Iterable[int]):
+        c = self.config
+        experts = frozenset(int(i) for i in experts)
+        if bad := sorted(i for i in experts if not 0 <= i < c.n_experts):
+            raise ValueError(f"cannot disable experts {bad}: this layer has experts 0..{c.n_experts - 1}")
+        if c.n_experts - len(experts) < c.top_k:
+            raise ValueError(f"disabling {sorted(experts)} leaves {c.n_experts - len(experts)} of {c.n_experts} experts, "
+                             f"fewer than top_k={c.top_k}")
+        self._disabled = experts
 
     def reset_parameters(self):
         "Each expert initialised like an `nn.Linear` pair: U(-1/sqrt(fan_in), 1/sqrt(fan_in))."
@@ -443,31 +515,51 @@ class MoELayer(nn.Module):
     def route(self, x: Tensor, # (n,d+d_cond) router input, or (b,t,d) tokens
               cond: Tensor | None = None, # (b,d_cond) or (b,t,d_cond) when x is (b,t,d)
              ) -> Routing:
-        "Router logits in fp32 (autocast off), jitter in training, top-k gates."
+        "Router logits in fp32 (autocast off), jitter in training, top-k gates over the experts not `disabled`."
         if x.dim() == 3: x = self._router_input(x, cond, None)[1]
         with torch.autocast(x.device.type, enabled=False):
             x = x.float()
             if self.training and self.config.router_jitter > 0:
                 eps = self.config.router_jitter
                 x = x * torch.empty_like(x).uniform_(1 - eps, 1 + eps)
-            return topk_route(F.linear(x, self.router.weight.float()), self.config.top_k)
+            off = None
+            if self.disabled:
+                off = torch.zeros(self.config.n_experts, dtype=torch.bool, device=x.device)
+                off[list(self.disabled)] = True
+            return topk_route(F.linear(x, self.router.weight.float()), self.config.top_k, off)
 
-    def _aux(self, r: Routing) -> LazyLosses:
+    def _aux(self, r: Routing, slots: Tensor | None = None) -> LazyLosses:
         "The weighted auxiliary losses, computed when read; a loss whose coefficient is 0 is a constant zero."
         c, w = self.config, self.router.weight
         zero = lambda: r.logits.new_zeros(())
-        return LazyLosses(dict(balance=(lambda: c.balance_coef * load_balancing_loss(r.probs, r.idx)) if c.balance_coef else zero,
-                               z=(lambda: c.z_coef * router_z_loss(r.logits)) if c.z_coef else zero,
-                               diversity=(lambda: c.diversity_coef * expert_diversity_loss(w)) if c.diversity_coef else zero))
+        losses = dict(balance=(lambda: c.balance_coef * load_balancing_loss(r.probs, r.idx)) if c.balance_coef else zero,
+                      z=(lambda: c.z_coef * router_z_loss(r.logits)) if c.z_coef else zero,
+                      diversity=(lambda: c.diversity_coef * expert_diversity_loss(w)) if c.diversity_coef else zero)
+        if c.agreement_coef: losses['agreement'] = (lambda: c.agreement_coef * topk_agreement_loss(slots.float(), r.gates)) if slots is not None else zero
+        return LazyLosses(losses)
+
+    def _slot_outputs(self, xr: Tensor, r: Routing) -> Tensor:
+        "(n,k,d) each real frame's top-k experts' outputs before gating, by a loop over experts (for `topk_agreement_loss`)."
+        n, k = r.idx.shape
+        flat = r.idx.reshape(-1)
+        y = xr.new_zeros(n * k, self.config.d_model, dtype=self._compute_dtype(xr))
+        for i in range(self.config.n_experts):
+            slot = (flat == i).nonzero().squeeze(1)
+            if slot.numel():
+                h = F.linear(self._act(F.linear(xr[slot // k].to(y.dtype), self.w1[i].T.to(y.dtype), self.b1[i].to(y.dtype))),
+                             self.w2[i].T.to(y.dtype), self.b2[i].to(y.dtype))
+                y = y.index_copy(0, slot, h)
+        return y.view(n, k, -1)
 
     def _compute_dtype(self, x: Tensor) -> torch.dtype:
         return torch.get_autocast_dtype(x.device.type) if torch.is_autocast_enabled(x.device.type) else x.dtype
 
-    def _experts(self, xr: Tensor, r: Routing) -> tuple[Tensor, Tensor | None]:
-        "Vectorised dispatch: plan, run the grouped or padded kernel, return output and kept-slot mask (None if dropless)."
+    def _experts(self, xr: Tensor, r: Routing, kept: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        "Vectorised dispatch: plan (or the slots `kept` by expert choice), run the kernel, return output and kept-slot mask (None if dropless)."
         c = self.config
-        cap = expert_capacity(xr.shape[0], c)
-        plan = plan_dispatch(r.idx, r.gates, c.n_experts, cap)
+        k = r.idx.shape[1]  # top_k, or e under expert choice
+        cap = expert_capacity(xr.shape[0], c) if kept is None else None
+        plan = plan_dispatch(r.idx, r.gates, c.n_experts, cap) if kept is None else _chosen_plan(r.idx, kept, c.n_experts)
         dt = self._compute_dtype(xr)
         xr = xr.to(dt)
         ws = [p.to(dt) for p in (self.w1, self.b1, self.w2, self.b2)]
@@ -476,11 +568,12 @@ class MoELayer(nn.Module):
         if mode == 'packed':
             why = self._packed_unavailable(xr) if self.dispatch == 'packed' else None  # 'auto' already checked
             if why: raise ValueError(f"dispatch='packed' cannot run here: {why}; use dispatch='auto'")
-            out = packed_moe(xr, plan.order // c.top_k, plan.counts, gate, self._packed_experts(plan),
+            out = packed_moe(xr, plan.order // k, plan.counts, gate, self._packed_experts(plan),
                              self.b1, self.b2, c.activation)
         else:
-            args = (xr, plan.order // c.top_k, plan.expert, plan.counts, gate, *ws, self._act)
+            args = (xr, plan.order // k, plan.expert, plan.counts, gate, *ws, self._act)
             out = grouped_moe(*args) if mode == 'grouped' else padded_moe(*args, chunk_rows=self._chunk_rows(xr))
+        if kept is not None: return out, kept.to(r.gates.dtype)
         if cap is None: return out, None
         return out, torch.zeros_like(r.gates).reshape(-1).index_fill_(0, plan.order, 1.0).view_as(r.gates)
 
@@ -527,22 +620,35 @@ class MoELayer(nn.Module):
         if waste <= self.max_pad_waste: return 'padded'
         return 'grouped' if grouped_mm_supported(str(xr.device), xr.dtype) and _aligned(ws[0], ws[2]) else 'padded'  # rows of width d, f
 
-    def _experts_loop(self, xr: Tensor, r: Routing) -> tuple[Tensor, Tensor]:
-        "Reference dispatch: a Python loop over experts, each with its own slot selection and capacity."
+    def _experts_loop(self, xr: Tensor, r: Routing, chosen: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        "Reference dispatch: a Python loop over experts, each with its own slot selection and capacity (or the slots `chosen` by expert choice)."
         c = self.config
-        cap = expert_capacity(xr.shape[0], c)
+        k = r.idx.shape[1]
+        cap = expert_capacity(xr.shape[0], c) if chosen is None else None
         gates, kept = r.gates.reshape(-1), torch.zeros(r.gates.numel(), device=xr.device)
         out = None
         for i in range(c.n_experts):
-            slot = (r.idx.reshape(-1) == i).nonzero().squeeze(1)  # ascending slot id
+            slot = ((r.idx == i) if chosen is None else (r.idx == i) & chosen).reshape(-1).nonzero().squeeze(1)  # ascending slot id
             if cap is not None:
                 o = torch.argsort(-gates[slot], stable=True)
-                slot = slot[o][torch.argsort((slot[o] % c.top_k), stable=True)][:cap]  # rank, then gate
+                slot = slot[o][torch.argsort((slot[o] % k), stable=True)][:cap]  # rank, then gate
             kept[slot] = 1.0
-            y = F.linear(self._act(F.linear(xr[slot // c.top_k], self.w1[i].T, self.b1[i])), self.w2[i].T, self.b2[i])
+            y = F.linear(self._act(F.linear(xr[slot // k], self.w1[i].T, self.b1[i])), self.w2[i].T, self.b2[i])
             y = y * gates[slot].unsqueeze(1).to(y.dtype)
-            out = (y.new_zeros(xr.shape[0], c.d_model) if out is None else out).index_add(0, slot // c.top_k, y)
+            out = (y.new_zeros(xr.shape[0], c.d_model) if out is None else out).index_add(0, slot // k, y)
         return out, kept.view_as(r.gates)
+
+    def _expert_choice(self, r: Routing, real: Tensor | None, b: int, t: int) -> tuple[Routing, Tensor]:
+        "Expert choice per sequence: the routing as (n,e) slots (experts by probability, gates = probabilities) and the chosen slots."
+        c = self.config
+        pos = real if real is not None else torch.arange(b * t, device=r.probs.device)
+        off = None
+        if self.disabled:
+            off = torch.zeros(c.n_experts, dtype=torch.bool, device=r.probs.device)
+            off[list(self.disabled)] = True
+        chosen = expert_choice(r.probs, pos // t, b, c.top_k, c.capacity_factor, off)  # (n,e) by expert id
+        idx = r.probs.argsort(dim=-1, descending=True, stable=True)  # (n,e) experts, most probable first
+        return Routing(r.logits, r.probs, r.probs.gather(1, idx), idx), chosen.gather(1, idx)
 
     def forward(self, x: Tensor, # (b,t,d) tokens (frames)
                 cond: Tensor | None = None, # (b,d_cond) or (b,t,d_cond) router conditioning, e.g. timestep embedding
@@ -553,11 +659,38 @@ class MoELayer(nn.Module):
         c = self.config
         xr, rin, real = self._router_input(x, cond, mask)
         r = self.route(rin)
+        chosen = None
+        if c.routing == 'experts': r, chosen = self._expert_choice(r, real, b, t)
+        slots = None
         if xr.shape[0] == 0:
             out_r, kept = x.new_zeros(0, d), None
+        elif c.agreement_coef and self.training:  # the agreement loss needs each slot's own output
+            slots = self._slot_outputs(xr, r)
+            out_r, kept = (r.gates[..., None].to(slots.dtype) * slots).sum(1), None
         else:
-            out_r, kept = (self._experts_loop if self.dispatch == 'loop' else self._experts)(xr, r)
-            if self.shared is not None: out_r = out_r + self.shared(xr)
+            out_r, kept = (self._experts_loop if self.dispatch == 'loop' else self._experts)(xr, r, chosen)
+        if xr.shape[0] and self.shared is not None: out_r = out_r + self.shared(xr)
         out = out_r.view(b, t, d) if real is None else out_r.new_zeros(b * t, d).index_copy(0, real, out_r).view(b, t, d)
         stats = RoutingStats(r.probs.detach(), r.idx, r.gates.detach(), kept, real, (b, t), r.probs)
-        return MoEOutput(out, self._aux(r), stats)
+        return MoEOutput(out, self._aux(r, slots), stats)
+
+# %% ../nbs/05_moe.ipynb #a1e0d5c2
+def moe_layers(model: nn.Module, # any module (a `MoELayer`, a denoiser, a whole pipeline model)
+              ) -> list[MoELayer]:
+    "The `MoELayer`s inside `model`, in module order (the order of `DenoiserOutput.stats`)."
+    return [m for m in model.modules() if isinstance(m, MoELayer)]
+
+@contextmanager
+def disable_experts(model: nn.Module, # holds the MoE layers (see `moe_layers`)
+                    experts: Mapping[int, Iterable[int]], # MoE layer index -> experts to remove from its router
+                   ) -> Iterator[list[MoELayer]]:
+    "Remove experts from the routers inside the context (probability 0, top-k renormalised over the rest); restored on exit."
+    layers = moe_layers(model)
+    if bad := sorted(i for i in experts if not 0 <= int(i) < len(layers)):
+        raise ValueError(f"MoE layer indices {bad} out of range: the model has {len(layers)} MoE layers (0..{len(layers) - 1})")
+    before = [layer.disabled for layer in layers]
+    try:
+        for i, ex in experts.items(): layers[int(i)].disabled = layers[int(i)].disabled | frozenset(int(e) for e in ex)
+        yield layers
+    finally:
+        for layer, d in zip(layers, before): layer.disabled = d

@@ -39,5 +39,5 @@ def test_generate_smpl_with_a_synthetic_body_model(tmp_path):
 
 def test_generate_smpl_without_model_files_fails_first(tmp_path):
     res = run("generate", "a person walks forward", "--smpl", tmp_path / "none", "--out", tmp_path / "out")
-    assert res.returncode == 2 and "smpl.is.tue.mpg.de" in res.stderr and "Traceback" not in res.stderr  # a user error: exit code 2
+    assert res.returncode == 2 and "smpl.is.tue.mpg.de" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists()  # nothing generated: the missing files are found out before any work
