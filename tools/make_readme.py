@@ -33,9 +33,8 @@ def repo_link(target: str, pages: dict[str, str]) -> str:
     if re.match(r'^[a-z][a-z0-9+.-]*:', target) or target.startswith(('#', '/')): return target
     path, _, anchor = target.partition('#')
     if path.endswith('.html'):
-        if path in pages: path = pages[path]
-        elif path.startswith('tutorials/'): path = f'nbs/{path[:-5]}.ipynb'  # a tutorial on its way (another branch)
-        else: raise SystemExit(f"nbs/index.ipynb links to {target}, which no notebook in nbs/ makes: fix the link")
+        if path not in pages: raise SystemExit(f"nbs/index.ipynb links to {target}, which no notebook in nbs/ makes: fix the link")
+        path = pages[path]
     else: path = f'nbs/{path}'
     return path + ('#' + anchor if anchor else '')
 
