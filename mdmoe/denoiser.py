@@ -8,13 +8,14 @@ Docs: https://mdmoe.github.io/mdmoe/denoiser.html.md"""
 from __future__ import annotations
 import math
 from contextlib import contextmanager
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass
 from typing import Iterator, Mapping, NamedTuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
 from .moe import MoEConfig, MoELayer, FeedForward, RoutingStats, LazyLosses, moe_layers
+from .config import Config
 
 # %% auto #0
 __all__ = ['ATTENTION_KINDS', 'POS_EMBEDDINGS', 'N_MOD', 'DenoiserConfig', 'sinusoidal_embedding', 'TimestepEmbedding',
@@ -27,16 +28,8 @@ ATTENTION_KINDS = ('full', 'local')
 POS_EMBEDDINGS = ('sinusoidal', 'learned')
 N_MOD = 9  # adaLN modulation vectors per block: (shift, scale, gate) x (self-attention, cross-attention, FFN)
 
-def _strict_kwargs(cls, d: dict, where: str) -> dict:
-    "Return `d` after checking its keys are fields of dataclass `cls`; unknown keys raise naming `where`."
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(d) - known)
-    if unknown: raise ValueError(f"Unknown key(s) {unknown} in {where}; valid keys: {sorted(known)}. "
-                                 "Remove or rename them (keys are never silently dropped).")
-    return dict(d)
-
 @dataclass(frozen=True)
-class DenoiserConfig:
+class DenoiserConfig(Config):
     "Hyper-parameters of the transformer denoiser; `n_feats` comes from the dataset spec, never a literal."
     n_feats: int  # f: motion feature width (DatasetSpec.n_feats)
     d_text: int  # width of the text encoder's token states
@@ -106,16 +99,6 @@ class DenoiserConfig:
     def n_dense_blocks(self) -> int:
         "Number of blocks with a dense FFN."
         return sum(not self.uses_moe(i) for i in range(self.n_layers))
-
-    def to_dict(self) -> dict: return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> DenoiserConfig:
-        "Build from a (JSON) dict; unknown keys, top level or in `moe`, raise `ValueError`."
-        d = _strict_kwargs(cls, d, 'DenoiserConfig')
-        if isinstance(d.get('moe'), dict): d['moe'] = MoEConfig.from_dict(d['moe'])
-        return cls(**d)
-
     @classmethod
     def _preset(cls, n_feats, d_text, d_model, n_layers, n_heads, d_ff_expert, n_experts, overrides) -> DenoiserConfig:
         "A MoE preset (every block MoE, top-2, compute-matched dense width); `overrides` replace any field."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from dataclasses import dataclass, asdict, fields, replace
+from dataclasses import dataclass, replace
 from functools import reduce
 from typing import NamedTuple, Sequence
 import numpy as np
@@ -20,6 +20,7 @@ from diffusers import DDPMScheduler, SchedulerMixin
 from diffusers.utils.torch_utils import randn_tensor
 from .data import T2M_SPEC, DatasetSpec, lengths_to_mask
 from .denoiser import DenoiserOutput, downsample
+from .config import Config
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'PREDICTIONS', 'TIMESTEP_SAMPLERS', 'CFG_SCALE_MAX', 'SCHEDULERS', 'check_cfg_scale', 'check_steps',
@@ -55,7 +56,7 @@ def check_steps(steps, config: DiffusionConfig, what: str = 'steps'):
                          f"(20 is the default; more than T would repeat timesteps)")
 
 @dataclass(frozen=True)
-class DiffusionConfig:
+class DiffusionConfig(Config):
     "Everything about the diffusion process that training and sampling must agree on, plus sampling defaults."
     schedule: str = 'cosine'  # 'cosine' (Nichol & Dhariwal 2021, MDM's) | 'linear' | 'scaled_linear' (DDPM / LDM betas)
     n_train_steps: int = 1000  # T
@@ -97,18 +98,6 @@ class DiffusionConfig:
         if isinstance(t_min, bool) or not isinstance(t_min, int) or t_min < 0: bad(f"x0_lowpass_t_min={t_min!r} must be an int timestep >= 0")
         if self.x0_lowpass and t_min >= self.n_train_steps:
             bad(f"x0_lowpass_t_min={t_min} >= n_train_steps={self.n_train_steps}: the low-pass would never act; use a timestep in [0, {self.n_train_steps - 1}]")
-
-    def to_dict(self) -> dict: return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> DiffusionConfig:
-        "Build from a (JSON) dict; unknown keys raise `ValueError`."
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown: raise ValueError(f"Unknown key(s) {unknown} in DiffusionConfig; valid keys: {sorted(known)}. "
-                                     "Remove or rename them (keys are never silently dropped).")
-        return cls(**d)
-
 def diffusion_schedule(config: DiffusionConfig) -> tuple[torch.Tensor, torch.Tensor]:
     "(T,) betas and (T,) $\\bar\\alpha_t$ exactly as diffusers computes them for `config.schedule` (float32)."
     s = DDPMScheduler(num_train_timesteps=config.n_train_steps, beta_schedule=SCHEDULES[config.schedule],

@@ -30,6 +30,7 @@ from .data import T2M_SPEC, DatasetSpec, HumanML3DDataset, collate, lengths_to_m
 from .metrics import EvalEmbeddings
 from .text import TextEncoder, TextEncoderConfig, bundle_encoder, encoder_inside, mean_pool
 from .files import MdmoeError, atomic_text, save_tensors, staged_folder, verify_checksums, write_checksums
+from .config import Config
 
 # %% auto #0
 __all__ = ['POS_ENUMERATOR', 'VIP_LISTS', 'SOS_TOKEN', 'EOS_TOKEN', 'PAD_TOKEN', 'UNK_WORD', 'GLOVE_PREFIX',
@@ -44,7 +45,7 @@ __all__ = ['POS_ENUMERATOR', 'VIP_LISTS', 'SOS_TOKEN', 'EOS_TOKEN', 'PAD_TOKEN',
 
 # %% ../nbs/10_evaluator.ipynb #bc71713c
 @dataclass(frozen=True)
-class T2MEvaluatorConfig:
+class T2MEvaluatorConfig(Config):
     "Sizes of the official T2M evaluator (the reference's `EvaluatorModelWrapper` options)."
     dim_pose: int = 263  # d: 263 HumanML3D, 251 KIT-ML
     dim_word: int = 300  # w: GloVe vector size
@@ -474,15 +475,8 @@ CONTRASTIVE_VERSION = 1
 CONTRASTIVE_WEIGHTS = 'contrastive_evaluator.safetensors'
 CONTRASTIVE_CONFIG = 'contrastive_evaluator.json'
 
-def _from_dict(cls, d: dict):
-    "Build a config dataclass from a dict; unknown keys are an error."
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(d) - known)
-    if unknown: raise ValueError(f"unknown {cls.__name__} keys {unknown}; known keys: {sorted(known)}")
-    return cls(**d)
-
 @dataclass(frozen=True)
-class ContrastiveEvaluatorConfig:
+class ContrastiveEvaluatorConfig(Config):
     "Architecture of the own contrastive text-motion evaluator."
     n_feats: int = 263  # d
     max_frames: int = 196  # longest motion it embeds
@@ -503,11 +497,6 @@ class ContrastiveEvaluatorConfig:
         if self.max_frames % 2 ** self.n_down:
             raise ValueError(f"ContrastiveEvaluatorConfig.max_frames={self.max_frames} must be a multiple of 2**n_down={2 ** self.n_down}")
         if self.d_model % self.n_heads: raise ValueError(f"ContrastiveEvaluatorConfig.d_model={self.d_model} must be divisible by n_heads={self.n_heads}")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ContrastiveEvaluatorConfig: return _from_dict(cls, d)
-
-    def to_dict(self) -> dict: return dataclasses.asdict(self)
 
 class ContrastiveMotionEncoder(nn.Module):
     "Normalised features -> linear -> stride-2 convs -> masked transformer -> masked mean -> (b, D) unit vectors."
@@ -671,7 +660,7 @@ class ContrastiveEvaluator(nn.Module, TextMotionEvaluator):
 
 # %% ../nbs/10_evaluator.ipynb #2436011d
 @dataclass(frozen=True)
-class ContrastiveTrainConfig:
+class ContrastiveTrainConfig(Config):
     "Optimisation settings of `train_contrastive_evaluator` (saved with the evaluator)."
     steps: int = 3000
     batch_size: int = 64

@@ -13,9 +13,9 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
 # %% auto #0
 __all__ = ['NO_SPACE', 'CHECKSUMS_FILE', 'MdmoeError', 'UnsafePathError', 'OutputExistsError', 'OutputNotWritableError',
-           'DiskFullError', 'disk_full', 'disk_errors', 'atomic_write', 'atomic_bytes', 'atomic_text', 'save_array',
-           'save_tensors', 'staged_folder', 'check_writable', 'check_out_folder', 'inside', 'file_sha256',
-           'files_manifest', 'check_manifest', 'read_manifest', 'write_checksums', 'verify_checksums']
+           'DiskFullError', 'disk_full', 'disk_errors', 'atomic_write', 'atomic_bytes', 'fsync_path', 'durable_bytes',
+           'atomic_text', 'save_array', 'save_tensors', 'staged_folder', 'check_writable', 'check_out_folder', 'inside',
+           'file_sha256', 'files_manifest', 'check_manifest', 'read_manifest', 'write_checksums', 'verify_checksums']
 
 # %% ../nbs/00a_files.ipynb #1f78f2dd
 class MdmoeError(Exception):
@@ -72,6 +72,18 @@ def atomic_write(path,
 def atomic_bytes(path, data: bytes, fsync: bool = True) -> Path:
     "`atomic_write` of a bytes object."
     return atomic_write(path, lambda f: f.write(data), fsync)
+
+def fsync_path(path):
+    "Flush a file's (or a folder's) data to disk: a folder's, so that the renames inside it survive a power cut."
+    fd = os.open(path, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
+def durable_bytes(path, data: bytes) -> Path:
+    "`atomic_bytes`, then fsync the folder too: the new file is there after a power cut (configs, checkpoint manifests, logs)."
+    atomic_bytes(path, data)
+    fsync_path(Path(path).parent)
+    return Path(path)
 
 def atomic_text(path, text: str, fsync: bool = True) -> Path:
     "`atomic_write` of a UTF-8 text."

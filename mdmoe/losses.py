@@ -9,7 +9,7 @@ Docs: https://mdmoe.github.io/mdmoe/losses.html.md"""
 
 # %% ../nbs/08_losses.ipynb #b0e17d5f
 from __future__ import annotations
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass, fields
 from typing import Mapping, NamedTuple, Sequence
 import math
 import torch
@@ -19,6 +19,7 @@ from .skeleton import Skeleton, T2M
 from .moe import topk_agreement_loss  # defined with the MoE layer; importable from here too
 from .motion import features_to_joints
 from .data import DatasetSpec, T2M_SPEC
+from .config import Config
 
 # %% auto #0
 __all__ = ['SNR_MODES', 'TIME_WEIGHTINGS', 'PREDICTIONS', 'CONTACT_SOURCES', 'SAFE_EPS', 'T2M_KNEES', 'T2M_ELBOWS',
@@ -36,7 +37,7 @@ PREDICTIONS = ('x0', 'eps', 'v')
 CONTACT_SOURCES = ('target', 'pred')
 
 @dataclass(frozen=True)
-class LossConfig:
+class LossConfig(Config):
     "Weights and thresholds of every training loss (metres, seconds; frame rate from the DatasetSpec)."
     # weights of the terms (0 = logged but not added)
     diffusion: float = 1.0  # SNR-weighted x0 MSE on normalised features
@@ -107,16 +108,6 @@ class LossConfig:
         "Names of the weighted terms (the first fields, up to `moe_aux`)."
         names = [f.name for f in fields(cls)]
         return tuple(names[:names.index('moe_aux') + 1])
-
-    @classmethod
-    def from_dict(cls, d: dict) -> LossConfig:
-        "Build from a dict (e.g. saved JSON); unknown keys are an error, lists become tuples."
-        known = {f.name for f in fields(cls)}
-        if unknown := sorted(set(d) - known):
-            raise ValueError(f"unknown LossConfig keys {unknown}; valid keys are {sorted(known)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
-
-    def to_dict(self) -> dict: return asdict(self)
 
 # %% ../nbs/08_losses.ipynb #db24f8e9
 SAFE_EPS = 1e-12  # added under square roots so that gradients stay finite at zero-length vectors

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import linalg
+from .config import Config
 
 # %% auto #0
 __all__ = ['euclidean_distance_matrix', 'r_precision', 'matching_score', 'activation_statistics', 'frechet_distance', 'fid',
@@ -169,7 +170,7 @@ def evaluate(sources: dict[str, Callable[[int], EvalEmbeddings]],  # name -> rou
 
 # %% ../nbs/09_metrics.ipynb #b27f988c
 @dataclass(frozen=True)
-class PhysicalMetricsConfig:
+class PhysicalMetricsConfig(Config):
     "Thresholds of the physical metrics (metres, at the given fps)."
     fps: float = 20.0
     foot_height: float = 0.05  # a foot joint lower than this touches the ground

@@ -19,6 +19,7 @@ from scipy.spatial.transform import Rotation, Slerp
 from .skeleton import T2M, Skeleton, quat_to_matrix
 from .data import T2M_SPEC, Caption, MotionItem, check_out_dir, pos_tag_caption, write_humanml3d_layout
 from .files import staged_folder
+from .config import Config
 
 # %% auto #0
 __all__ = ['DEEPMIMIC_URDF', 'DEEPMIMIC_DOFS', 'DEEPMIMIC_CLIPS', 'DEEPMIMIC_CAPTIONS', 'MOCAP_README', 'DeepMimicConfig',
@@ -29,7 +30,7 @@ __all__ = ['DEEPMIMIC_URDF', 'DEEPMIMIC_DOFS', 'DEEPMIMIC_CLIPS', 'DEEPMIMIC_CAP
 
 # %% ../nbs/03a_mocap.ipynb #19c9ed5d
 @dataclass(frozen=True)
-class DeepMimicConfig:
+class DeepMimicConfig(Config):
     "Every constant of the DeepMimic -> t2m conversion."
     urdf_scaling: float = 0.25  # pybullet's globalScaling for humanoid.urdf (metres)
     fps: float = 20.  # output frame rate (HumanML3D)

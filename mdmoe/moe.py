@@ -8,7 +8,7 @@ Docs: https://mdmoe.github.io/mdmoe/moe.html.md"""
 
 # %% ../nbs/05_moe.ipynb #acee3f85
 from __future__ import annotations
-from dataclasses import dataclass, asdict, fields
+from dataclasses import dataclass
 from functools import cache, partial
 from math import ceil
 from contextlib import contextmanager
@@ -17,6 +17,7 @@ import weakref
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
+from .config import Config
 
 # %% auto #0
 __all__ = ['ROUTINGS', 'ACTIVATIONS', 'AGREEMENT_EPS', 'DISPATCH_MODES', 'MoEConfig', 'expert_counts', 'load_balancing_loss',
@@ -32,7 +33,7 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     'gelu': F.gelu, 'gelu_tanh': partial(F.gelu, approximate='tanh'), 'relu': F.relu, 'silu': F.silu}
 
 @dataclass(frozen=True)
-class MoEConfig:
+class MoEConfig(Config):
     "Hyper-parameters of one Mixture-of-Experts feed-forward layer."
     d_model: int  # d, token width
     d_ff: int  # hidden width of each expert MLP
@@ -69,16 +70,6 @@ class MoEConfig:
              "needs routing='tokens', capacity_factor=None and top_k >= 2 (it compares each frame's top-k expert outputs)")
         need(self.routing == 'tokens' or self.balance_coef == 0, 'balance_coef',
              "must be 0 with routing='experts' (expert choice balances the experts by construction)")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> MoEConfig:
-        "Build from a dict (e.g. saved JSON); unknown keys are an error, never dropped."
-        known = {f.name for f in fields(cls)}
-        if unknown := sorted(set(d) - known):
-            raise ValueError(f"unknown MoEConfig keys {unknown}; valid keys are {sorted(known)}")
-        return cls(**d)
-
-    def to_dict(self) -> dict: return asdict(self)
 
 # %% ../nbs/05_moe.ipynb #6be43635
 def expert_counts(idx: Tensor, # (...) int expert ids

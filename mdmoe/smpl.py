@@ -17,6 +17,7 @@ import torch
 import roma
 from .skeleton import T2M
 from .bvh import _inverse_kinematics, BVH_SPEC
+from .config import Config
 
 # %% auto #0
 __all__ = ['SMPL_TYPES', 'GENDERS', 'SMPL_SOURCES', 'SMPL_PARENTS', 'AMASS_UP', 'BodyModelNotFound', 'find_body_model',
@@ -165,7 +166,7 @@ def body_joints(model: BodyModel,
 
 # %% ../nbs/01b_smpl.ipynb #93b10f07
 @dataclass(frozen=True)
-class SmplFitConfig:
+class SmplFitConfig(Config):
     "Weights and iterations of `fit_smpl`; unknown keys are an error."
     iterations: int = 150  # L-BFGS iterations
     fit_shape: bool = True  # optimise the shape coefficients (one set for the motion)

@@ -19,6 +19,7 @@ from scipy.ndimage import gaussian_filter1d, minimum_filter1d
 from .skeleton import T2M, Skeleton, forward_kinematics
 from .data import Caption, MotionItem, check_out_dir, pos_tag_caption, write_humanml3d_layout
 from .files import staged_folder
+from .config import Config
 
 # %% auto #0
 __all__ = ['ACTIONS', 'NEW_PHRASINGS', 'INDIRECT_PHRASINGS', 'CASUAL_PHRASINGS', 'SynthConfig', 'make_captions', 'SynthMotion',
@@ -408,7 +409,7 @@ def _gait_track(b, cfg, steps, path, yawf, t_stop, clearance, lean, sway, swing_
 
 # %% ../nbs/03_synth.ipynb #b14b41fe
 @dataclass(frozen=True)
-class SynthConfig:
+class SynthConfig(Config):
     "Settings of the procedural benchmark: sizes, timing, and the parameter classes the captions and extractors rely on."
     fps: int = 20
     min_frames: int = 41  # joint frames; features have one fewer (HumanML3D keeps 40..199 feature frames)
@@ -1143,7 +1144,7 @@ def physical_stats(joints,  # (t, j, 3) positions, metres, y up, floor at y = 0
 
 # %% ../nbs/03_synth.ipynb #ec1899f8
 @dataclass(frozen=True)
-class ExtractConfig:
+class ExtractConfig(Config):
     "Thresholds of the attribute extractors (joints only); each is set between the generator's parameter classes."
     fps: float = 20.
     still_speed: float = .15  # m/s: fastest joint of a still frame

@@ -27,6 +27,7 @@ from safetensors import safe_open
 from torch import nn
 
 from .files import MdmoeError, inside, save_tensors
+from .config import Config
 
 # %% auto #0
 __all__ = ['FREEZE_MODES', 'TOKEN_MODES', 'CACHE_FORMAT', 'DEBERTA_HUB_NAME', 'TOKENIZER_PROBE', 'HUB_NAME', 'ENCODER_DIR',
@@ -54,7 +55,7 @@ FREEZE_MODES = ('frozen', 'partial', 'full')
 TOKEN_MODES = ('all', 'pooled')
 
 @dataclass(frozen=True)
-class TextEncoderConfig:
+class TextEncoderConfig(Config):
     "Text encoder, motion prompt tokens, alignment head and cache settings."
     backend: str = 'minilm'  # 'minilm' (bundled, offline) | 'deberta' (DeBERTa-v3) | any local HF encoder dir or cached hub name
     path: str | None = None  # local model dir overriding the backend's default location
@@ -86,16 +87,6 @@ class TextEncoderConfig:
             if getattr(self, name) < 1: raise ValueError(f"TextEncoderConfig.{name}={getattr(self, name)} must be >= 1")
         if self.max_length is not None and self.max_length < 2:
             raise ValueError(f"TextEncoderConfig.max_length={self.max_length} must be >= 2 (room for the special tokens) or None")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TextEncoderConfig:
-        "Build from a dict (e.g. saved JSON); unknown keys are an error."
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown: raise ValueError(f"unknown TextEncoderConfig keys {unknown}; known keys: {sorted(known)}")
-        return cls(**d)
-
-    def to_dict(self) -> dict: return dataclasses.asdict(self)
 
 # %% ../nbs/04_text.ipynb #a1feca30
 def check_texts(texts: Sequence[str]) -> list[str]:

@@ -8,7 +8,6 @@ Docs: https://mdmoe.github.io/mdmoe/train.html.md"""
 # %% ../nbs/11_train.ipynb #ec113164
 from __future__ import annotations
 import csv
-import dataclasses
 import hashlib
 import importlib.resources
 import json
@@ -19,7 +18,7 @@ import shutil
 import time
 import typing
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -29,48 +28,37 @@ from torch import nn, Tensor
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from .files import (MdmoeError, atomic_bytes, atomic_write, check_manifest, disk_errors, files_manifest, file_sha256,
-                         read_manifest, save_tensors)
+from .files import (MdmoeError, atomic_bytes, atomic_write, check_manifest, disk_errors, durable_bytes, files_manifest, file_sha256,
+                         fsync_path, read_manifest, save_tensors)
+from .config import Config, ConfigError, config_from_dict, flatten_config
 from .data import DatasetSpec, T2M_SPEC, KIT_SPEC, HumanML3DDataset, MotionBatch, collate
 from .text import TextEncoderConfig, TextEncoder, resolve_encoder_dir
 from .denoiser import DenoiserConfig, Denoiser
 from .diffusion import DiffusionConfig, GuidedModel, Conditioning, DiffusionLoss, diffusion_loss, make_timestep_sampler
 from .losses import LossConfig, MotionLosses, StandardizedEncoder
 
+_all_ = ['ConfigError', 'config_from_dict', 'flatten_config']  # defined in mdmoe.config; importable from here too
+
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION', 'CKPT_FORMAT', 'MODEL_FILE', 'EMA_FILE', 'CONFIG_FILE', 'STATE_FILE',
-           'MANIFEST_FILE', 'LATEST_FILE', 'RESUME_FREE_KEYS', 'TEXT_CACHE_FILE', 'ZERO_INIT_PATHS', 'ConfigError',
-           'DataConfig', 'TrainConfig', 'config_from_dict', 'flatten_config', 'text_width', 'ExperimentConfig',
-           'parse_overrides', 'warmup_cosine', 'EMA', 'EpochBatchSampler', 'CheckpointError', 'rank_file',
-           'tensors_sha256', 'rng_state', 'set_rng_state', 'checkpoint_root', 'checkpoint_name', 'save_checkpoint',
-           'list_checkpoints', 'latest_checkpoint', 'verify_checkpoint', 'load_tensors', 'load_state',
-           'read_checkpoint', 'MotionDiffusionModel', 'StepOutput', 'Objective', 'perceptual_encoder', 'make_objective',
-           'training_losses', 'MetricWindow', 'CsvLog', 'read_log', 'plot_log', 'check_resume_config',
-           'dataset_captions', 'precompute_text', 'warm_up', 'make_accelerator', 'train', 'reduced_means',
-           'check_replicas', 'evaluate_loss', 'initial_weights', 'load_model', 'main']
+           'MANIFEST_FILE', 'LATEST_FILE', 'RESUME_FREE_KEYS', 'TEXT_CACHE_FILE', 'ZERO_INIT_PATHS', 'DataConfig',
+           'TrainConfig', 'text_width', 'ExperimentConfig', 'parse_overrides', 'warmup_cosine', 'EMA',
+           'EpochBatchSampler', 'CheckpointError', 'rank_file', 'tensors_sha256', 'rng_state', 'set_rng_state',
+           'checkpoint_root', 'checkpoint_name', 'save_checkpoint', 'list_checkpoints', 'latest_checkpoint',
+           'verify_checkpoint', 'load_tensors', 'load_state', 'read_checkpoint', 'MotionDiffusionModel', 'StepOutput',
+           'Objective', 'perceptual_encoder', 'make_objective', 'training_losses', 'MetricWindow', 'CsvLog', 'read_log',
+           'plot_log', 'check_resume_config', 'dataset_captions', 'precompute_text', 'warm_up', 'make_accelerator',
+           'train', 'reduced_means', 'check_replicas', 'evaluate_loss', 'initial_weights', 'load_model', 'main',
+           'ConfigError', 'config_from_dict', 'flatten_config']
 
 # %% ../nbs/11_train.ipynb #6d9e465d
 SCHEMA_VERSION = 1
 SPECS: dict[str, DatasetSpec] = {'t2m': T2M_SPEC, 'kit': KIT_SPEC}
 MIXED_PRECISION = ('no', 'bf16')
 
-class ConfigError(MdmoeError, ValueError):
-    "An experiment configuration that cannot be used: unknown key, wrong type, bad value or mismatch (names the dotted key)."
-
-def _fsync(path: Path):
-    "Flush a file's (or a folder's) data to disk."
-    fd = os.open(path, os.O_RDONLY)
-    try: os.fsync(fd)
-    finally: os.close(fd)
-
-def _atomic_write_bytes(path: Path, data: bytes):
-    "Write `data` to `path` via a temporary sibling, fsync and `os.replace` (readers see the old or the new file, never half), and fsync the folder."
-    atomic_bytes(path, data)
-    _fsync(Path(path).parent)
-
 # %% ../nbs/11_train.ipynb #d8d144d4
 @dataclass(frozen=True)
-class DataConfig:
+class DataConfig(Config):
     "Where the training data is and how it is read."
     root: str | None = None  # folder in the HumanML3D layout; must be set before training
     spec: str = 't2m'  # 't2m' (HumanML3D) | 'kit' (KIT-ML)
@@ -93,7 +81,7 @@ class DataConfig:
         except ValueError as e: raise ConfigError(f"data.max_frames={self.max_frames}: {e}") from None
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     "Optimisation, precision, logging and checkpointing of a training run."
     batch_size: int = 32  # per process
     num_epochs: int = 100
@@ -137,69 +125,6 @@ class TrainConfig:
         need(self.eval_every >= 0, 'eval_every', 'must be >= 0 (0 = never)')
         need(self.ckpt_every % self.log_every == 0, 'ckpt_every', f'must be a multiple of log_every={self.log_every}')
 
-# %% ../nbs/11_train.ipynb #f58eb98b
-def _join(path: str, key: str) -> str: return f"{path}.{key}" if path else key
-
-def _dataclass_of(hint) -> type | None:
-    "The dataclass in type `hint` (itself, or a member of a union), or None."
-    if dataclasses.is_dataclass(hint): return hint
-    return next((a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)), None)
-
-def _scalar_ok(v, hint) -> bool:
-    if hint is type(None): return v is None
-    if hint is bool: return isinstance(v, bool)
-    if hint is int: return isinstance(v, int) and not isinstance(v, bool)
-    if hint is float: return isinstance(v, (int, float)) and not isinstance(v, bool)
-    if hint is str: return isinstance(v, str)
-    return True  # anything else (Any, unparameterised types) is not checked
-
-def _convert(v, hint, path: str):
-    "Check `v` against type `hint`, building dataclasses and tuples; raise `ConfigError` naming `path`."
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, getattr(__import__('types'), 'UnionType', None)):
-        if v is None and type(None) in args: return None
-        errors = []
-        for a in (a for a in args if a is not type(None)):
-            try: return _convert(v, a, path)
-            except ConfigError as e: errors.append(str(e))
-        raise ConfigError(errors[0] if len(errors) == 1 else f"{path}={v!r} matches none of {hint}")
-    if dataclasses.is_dataclass(hint):
-        if isinstance(v, hint): return v
-        return config_from_dict(hint, v, path)
-    if origin is tuple:
-        if not isinstance(v, (list, tuple)): raise ConfigError(f"{path}={v!r}: expected a list")
-        if len(args) == 2 and args[1] is Ellipsis: return tuple(_convert(x, args[0], f"{path}[{i}]") for i, x in enumerate(v))
-        if args and len(args) != len(v): raise ConfigError(f"{path}={v!r}: expected {len(args)} items")
-        return tuple(_convert(x, a, f"{path}[{i}]") for i, (x, a) in enumerate(zip(v, args or [Any] * len(v))))
-    if not _scalar_ok(v, hint):
-        raise ConfigError(f"{path}={v!r} is a {type(v).__name__}, expected {getattr(hint, '__name__', hint)}")
-    return v
-
-def config_from_dict(cls: type, # a config dataclass
-                     d: Mapping, # its fields as plain (JSON) data; nested configs as dicts
-                     path: str = '', # dotted prefix used in error messages
-                    ):
-    "Build dataclass `cls` from `d` recursively; unknown or missing keys and wrong types raise `ConfigError` naming the key."
-    if not isinstance(d, Mapping): raise ConfigError(f"{path or cls.__name__}: expected an object of {cls.__name__} fields, got {d!r:.80}")
-    fs = {f.name: f for f in fields(cls)}
-    if unknown := [k for k in d if k not in fs]:
-        raise ConfigError(f"unknown config key {_join(path, unknown[0])!r}; valid keys{' under ' + repr(path) if path else ''}: {sorted(fs)}")
-    required = [n for n, f in fs.items() if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    if missing := [n for n in required if n not in d]: raise ConfigError(f"missing config key {_join(path, missing[0])!r}")
-    hints = typing.get_type_hints(cls)
-    kw = {k: _convert(v, hints[k], _join(path, k)) for k, v in d.items()}
-    try: return cls(**kw)
-    except ConfigError: raise
-    except (ValueError, TypeError) as e: raise ConfigError(f"{path or cls.__name__}: {e}") from None
-
-def flatten_config(d: Mapping, prefix: str = '') -> dict[str, Any]:
-    "Nested config dict -> {dotted key: leaf value}."
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, Mapping) and v: out.update(flatten_config(v, _join(prefix, k)))
-        else: out[_join(prefix, k)] = v
-    return out
-
 # %% ../nbs/11_train.ipynb #dfc7a64c
 def text_width(config: TextEncoderConfig) -> int:
     "Width of the encoder's token states (`d_text`), read from its config.json without loading weights."
@@ -210,18 +135,8 @@ def text_width(config: TextEncoderConfig) -> int:
     raise ConfigError(f"{path} has none of hidden_size / d_model / dim; set model.d_text by hand")
 
 
-def _set_dotted(d: dict, key: str, value):
-    "Set `d[a][b][c] = value` for key 'a.b.c', refusing keys that are not already there."
-    *parents, leaf = key.split('.')
-    node = d
-    for i, k in enumerate(parents):
-        if not isinstance(node.get(k), dict): raise ConfigError(f"unknown config key {'.'.join(parents[:i + 1])!r} in override {key!r}")
-        node = node[k]
-    if leaf not in node: raise ConfigError(f"unknown config key {key!r}; valid keys there: {sorted(node)}")
-    node[leaf] = value
-
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(Config):
     "Everything that defines a training run, one frozen config per component; saved as JSON next to every checkpoint."
     model: DenoiserConfig
     data: DataConfig = field(default_factory=DataConfig)
@@ -254,52 +169,6 @@ class ExperimentConfig:
         if self.diffusion.pooled_only_prob > 0 and not self.model.text_pooled:
             raise ConfigError(f"diffusion.pooled_only_prob={self.diffusion.pooled_only_prob} trains the pooled-text path, "
                               f"but the model has none: set model.text_pooled=true")
-
-    def to_dict(self) -> dict:
-        "Plain nested dict, `schema_version` first."
-        d = dataclasses.asdict(self)
-        return {'schema_version': d.pop('schema_version'), **d}
-
-    @classmethod
-    def from_dict(cls, d: Mapping) -> ExperimentConfig:
-        "Strict inverse of `to_dict`: unknown keys, wrong types and other schema versions are `ConfigError`s."
-        if not isinstance(d, Mapping) or 'schema_version' not in d:
-            raise ConfigError("missing config key 'schema_version': not an mdmoe ExperimentConfig")
-        v = d['schema_version']
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise ConfigError(f"schema_version={v!r} must be a positive int")
-        if v > SCHEMA_VERSION: raise ConfigError(f"schema_version={v} was written by a newer mdmoe (this one reads {SCHEMA_VERSION}); upgrade mdmoe")
-        if v < SCHEMA_VERSION: raise ConfigError(f"schema_version={v} has no migration to {SCHEMA_VERSION}")
-        return config_from_dict(cls, d)
-
-    def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2) + '\n'
-
-    @classmethod
-    def from_json(cls, s: str) -> ExperimentConfig: return cls.from_dict(json.loads(s))
-
-    def save(self, path) -> Path:
-        "Write the JSON atomically (temporary file, fsync, rename)."
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write_bytes(path, self.to_json().encode())
-        return path
-
-    @classmethod
-    def load(cls, path) -> ExperimentConfig:
-        "Read a saved config; errors name the file."
-        try: return cls.from_json(Path(path).read_text())
-        except json.JSONDecodeError as e: raise ConfigError(f"{path} is not valid JSON ({e})") from None
-        except ConfigError as e: raise ConfigError(f"{path}: {e}") from None
-
-    def override(self, changes: Mapping[str, Any]) -> ExperimentConfig:
-        "A copy with dotted keys replaced (`{'train.lr': 3e-4}`), validated like a loaded file."
-        d = self.to_dict()
-        for k, v in changes.items(): _set_dotted(d, k, v)
-        return type(self).from_dict(d)
-
-    def diff(self, other: ExperimentConfig) -> dict[str, tuple]:
-        "{dotted key: (self's value, other's value)} for every key on which the two configs differ."
-        a, b = flatten_config(self.to_dict()), flatten_config(other.to_dict())
-        return {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
 
     @classmethod
     def preset(cls, model_size: str = 'small', # 'small' (CPU-sized) | 'big' (one GPU)
@@ -462,7 +331,7 @@ def checkpoint_name(step: int) -> str: return f'step_{step:08d}'
 
 def _write_manifest(folder: Path, step: int):
     files = [p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST_FILE]
-    _atomic_write_bytes(folder / MANIFEST_FILE, json.dumps(files_manifest(folder, files, format=CKPT_FORMAT, step=step), indent=1).encode())
+    durable_bytes(folder / MANIFEST_FILE, json.dumps(files_manifest(folder, files, format=CKPT_FORMAT, step=step), indent=1).encode())
 
 def save_checkpoint(out_dir, # run folder; checkpoints go to out_dir/ckpt
                     step: int, # optimizer steps done
@@ -483,15 +352,15 @@ def save_checkpoint(out_dir, # run folder; checkpoints go to out_dir/ckpt
             barrier()
             for name, write in writers.items():
                 write(tmp / name)
-                _fsync(tmp / name)
+                fsync_path(tmp / name)
             barrier()
             if is_main:
                 _write_manifest(tmp, step)
-                _fsync(tmp)
+                fsync_path(tmp)
                 if final.exists(): shutil.rmtree(final)
                 os.replace(tmp, final)
-                _fsync(root)
-                _atomic_write_bytes(root / LATEST_FILE, (final.name + '\n').encode())
+                fsync_path(root)
+                durable_bytes(root / LATEST_FILE, (final.name + '\n').encode())
                 for old in list_checkpoints(out_dir)[:-keep_last]: shutil.rmtree(old)
     except BaseException:
         if is_main: shutil.rmtree(tmp, ignore_errors=True)
@@ -747,7 +616,7 @@ class CsvLog:
         i = rows[0].index('step')
         kept = [rows[0]] + [r for r in rows[1:] if r and int(r[i]) <= step]
         lines = '\n'.join(','.join(r) for r in kept) + '\n'
-        _atomic_write_bytes(self.path, lines.encode())
+        durable_bytes(self.path, lines.encode())
 
     def write(self, row: Mapping[str, Any]):
         "Append `row`; a key the header lacks extends it (the file is rewritten), missing keys stay empty."
@@ -759,7 +628,7 @@ class CsvLog:
             with open(self.path, newline='') as f: rows = list(csv.reader(f))[1:]
             self.header += extra
             lines = [self.header] + [r + [''] * len(extra) for r in rows]
-            _atomic_write_bytes(self.path, ('\n'.join(','.join(r) for r in lines) + '\n').encode())
+            durable_bytes(self.path, ('\n'.join(','.join(r) for r in lines) + '\n').encode())
         with open(self.path, 'a', newline='') as f:
             csv.writer(f).writerow([_fmt(row.get(k, '')) for k in self.header])
 

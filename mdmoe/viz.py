@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from .files import atomic_bytes, atomic_text
 from .skeleton import T2M, Skeleton, forward_kinematics
+from .config import Config
 
 # %% auto #0
 __all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors', 'animate', 'plotly_js_name', 'plotly_js',
@@ -24,7 +25,7 @@ __all__ = ['VizConfig', 'as_joints', 'foot_contacts', 'toy_walk', 'chain_colors'
 
 # %% ../nbs/13_viz.ipynb #3032f13d
 @dataclass(frozen=True)
-class VizConfig:
+class VizConfig(Config):
     "Colours, sizes and layout of `animate`; unknown keys are an error."
     left_colors: tuple[str, ...] = ('#1f5fbf', '#5aa0e6')  # chains on the skeleton's left, in chain order (legs, arms)
     right_colors: tuple[str, ...] = ('#d62728', '#ff8c1a')  # chains on the skeleton's right
@@ -448,7 +449,7 @@ def gallery_html(motions, # list of (t,j,3) joint positions
 
 # %% ../nbs/13_viz.ipynb #069df81e
 @dataclass(frozen=True)
-class VideoConfig:
+class VideoConfig(Config):
     "Sizes, camera and encoding of `animate_video`, `save_gif` and `save_mp4` (colours: `VizConfig`); unknown keys are an error."
     scene_px: int = 240  # width and height of one scene (px, even: H.264 wants even frame sizes)
     caption_px: int = 14  # room above a scene per caption line (px)
