@@ -6,7 +6,6 @@ Docs: https://mdmoe.github.io/mdmoe/mocap.html.md"""
 
 # %% ../nbs/03a_mocap.ipynb #af6d49d0
 from __future__ import annotations
-import importlib.resources
 import importlib.util
 import json
 import math
@@ -19,6 +18,7 @@ from scipy.spatial.transform import Rotation, Slerp
 from .skeleton import T2M, Skeleton, quat_to_matrix
 from .data import T2M_SPEC, Caption, MotionItem, check_out_dir, pos_tag_caption, write_humanml3d_layout
 from .files import staged_folder
+from .packaged import packaged_mocap_dir
 from .config import Config
 
 # %% auto #0
@@ -471,7 +471,7 @@ def build_mocap_dataset(out_dir,  # folder to write (HumanML3D layout)
 
 def mocap_dir() -> Path:
     "The converted DeepMimic clips shipped with mdmoe (HumanML3D layout, read-only package data)."
-    d = Path(str(importlib.resources.files('mdmoe'))) / 'assets' / 'mocap'
+    d = packaged_mocap_dir()
     if not (d / 'new_joint_vecs').is_dir():
         raise FileNotFoundError(f"the packaged mocap clips are missing from {d}; reinstall mdmoe, or rebuild them with "
                                 f"build_mocap_dataset(out_dir) (needs `pip install pybullet`)")

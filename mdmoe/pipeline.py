@@ -18,53 +18,28 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from safetensors import SafetensorError
 from safetensors.torch import load_file
-from .files import (CHECKSUMS_FILE, atomic_text, atomic_write, check_writable, save_array, save_tensors, staged_folder, verify_checksums,
-                         write_checksums)
+from .files import CHECKSUMS_FILE, atomic_text, atomic_write, check_writable, save_array, save_tensors, staged_folder
 from .data import check_stats, denormalize, load_split_ids, parse_caption_line
 from .motion import features_to_joints
-from .text import check_texts, bundle_encoder, encoder_inside, mean_pool, ENCODER_DIR, TextEncoder
+from .text import check_texts, bundle_encoder, encoder_inside, mean_pool, TextEncoder
 from .diffusion import check_cfg_scale, check_steps, sample, sample_long, seconds_to_frames, window_starts, SCHEDULERS
-from .train import (ExperimentConfig, MotionDiffusionModel, load_model, load_tensors, CheckpointError, MANIFEST_FILE,
-                         checkpoint_root)
+from .packaged import packaged_model_dir, packaged_evaluator_dir
+from .experiment import ExperimentConfig
+from .checkpoint import (MotionDiffusionModel, load_model, load_tensors, CheckpointError, MANIFEST_FILE,
+                          checkpoint_root, CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE, PRETRAINED_FORMAT,
+                          CAPTIONS_FILE, pretrained_files, write_pretrained_checksums, verify_pretrained)
+
+# the pretrained-folder format lives in mdmoe.checkpoint, the packaged folders in mdmoe.packaged; importable from here too
+_all_ = ['packaged_model_dir', 'packaged_evaluator_dir', 'CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE',
+         'PRETRAINED_FORMAT', 'CAPTIONS_FILE', 'pretrained_files', 'write_pretrained_checksums', 'verify_pretrained']
 
 # %% auto #0
-__all__ = ['CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'PRETRAINED_FORMAT', 'CAPTIONS_FILE', 'packaged_model_dir',
-           'pretrained_files', 'write_pretrained_checksums', 'verify_pretrained', 'MotionOutput', 'caption_words',
-           'mdmoe_cache_dir', 'read_captions', 'write_captions', 'CaptionBank', 'MotionPipeline',
-           'packaged_evaluator_dir', 'default_evaluator', 'EvalReport', 'evaluate_pipeline']
+__all__ = ['MotionOutput', 'caption_words', 'mdmoe_cache_dir', 'read_captions', 'write_captions', 'CaptionBank', 'MotionPipeline',
+           'default_evaluator', 'EvalReport', 'evaluate_pipeline', 'packaged_model_dir', 'packaged_evaluator_dir',
+           'CONFIG_FILE', 'WEIGHTS_FILE', 'MEAN_FILE', 'STD_FILE', 'PRETRAINED_FORMAT', 'CAPTIONS_FILE',
+           'pretrained_files', 'write_pretrained_checksums', 'verify_pretrained']
 
 # %% ../nbs/12_pipeline.ipynb #de87d35f
-CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE = 'config.json', 'model.safetensors', 'Mean.npy', 'Std.npy'
-PRETRAINED_FORMAT = 'mdmoe.pipeline.pretrained/1'  # the format of a pretrained folder's checksums.json
-
-def _package_dir() -> Path:
-    "The installed `mdmoe` package folder (also right when this code runs in its notebook, which has no `__file__`)."
-    import mdmoe
-    return Path(mdmoe.__file__).parent
-
-def packaged_model_dir() -> Path:
-    "Folder of the model shipped inside the installed package."
-    return _package_dir() / 'assets' / 'model'
-
-def pretrained_files(folder) -> list[str]:
-    "The files of a pretrained folder that loading reads (what its checksums.json lists)."
-    folder = Path(folder)
-    names = [n for n in (CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE, CAPTIONS_FILE) if (folder / n).is_file()]
-    enc = folder / ENCODER_DIR
-    return names + ([str(p.relative_to(folder).as_posix()) for p in sorted(enc.rglob('*')) if p.is_file()] if enc.is_dir() else [])
-
-def write_pretrained_checksums(folder) -> Path:
-    "(Re)write a pretrained folder's checksums.json over the files loading reads (after changing one of them by hand)."
-    return write_checksums(folder, pretrained_files(folder), PRETRAINED_FORMAT)
-
-def verify_pretrained(folder) -> None:
-    "Check a pretrained folder's files against its checksums.json (`CheckpointError` naming the bad file); warn when it has none."
-    folder = Path(folder)
-    hint = "the model is corrupt or was altered: copy (or download) it again, or save it again with save_pretrained"
-    if not verify_checksums(folder, PRETRAINED_FORMAT, [CONFIG_FILE, WEIGHTS_FILE, MEAN_FILE, STD_FILE], CheckpointError, hint):
-        warnings.warn(f"{folder} has no {CHECKSUMS_FILE}, so its files cannot be checked for corruption; save it again with "
-                      f"save_pretrained (or run mdmoe.pipeline.write_pretrained_checksums on it) to add one", stacklevel=3)
-
 def _find_stats(folders: Sequence[Path], spec) -> tuple[np.ndarray, np.ndarray]:
     for f in folders:
         if f is not None and (f / MEAN_FILE).exists() and (f / STD_FILE).exists():
@@ -118,8 +93,6 @@ class MotionOutput:
         return save_animation([self.motion(k) for k in idx], path, captions=[self.texts[k] for k in idx], fps=self.fps, **kwargs)
 
 # %% ../nbs/12_pipeline.ipynb #2f785570
-CAPTIONS_FILE = 'train_captions.txt.gz'
-
 def caption_words(text: str) -> list[str]:
     "Lower-case words of a caption (letters and digits, inner apostrophes kept): the units of a caption bank's vocabulary."
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)*", text.lower())
@@ -410,10 +383,6 @@ from .data import HumanML3DDataset
 from .evaluator import TextMotionEvaluator, T2MEvaluator, ContrastiveEvaluator
 from .metrics import evaluate, physical_metrics, EvalEmbeddings
 from .synth import attribute_accuracy, accuracy_table
-
-def packaged_evaluator_dir() -> Path:
-    "Folder of the contrastive evaluator shipped inside the installed package (trained on the built-in data)."
-    return _package_dir() / 'assets' / 'evaluator'
 
 def default_evaluator(t2m_checkpoint=None,  # official text_mot_match/model/finest.tar; None: the shipped contrastive evaluator
                       glove_dir=None, mean=None, std=None,  # the official evaluator's GloVe folder and meta mean/std

@@ -1,5 +1,5 @@
-"""`ExperimentConfig` (strict JSON with a schema version), one accelerate training loop for CPU, one GPU (bf16), many GPUs or
-nodes and notebooks, EMA weights, warmup + cosine LR, checkpoints that resume the exact trajectory, CSV / TensorBoard logs.
+"""One accelerate training loop for CPU, one GPU (bf16), many GPUs or nodes and notebooks: EMA weights, warmup +
+cosine LR, exactly resumable data order, the training step with every loss, CSV / TensorBoard logs.
 
 Docs: https://mdmoe.github.io/mdmoe/train.html.md"""
 
@@ -8,194 +8,53 @@ Docs: https://mdmoe.github.io/mdmoe/train.html.md"""
 # %% ../nbs/11_train.ipynb #ec113164
 from __future__ import annotations
 import csv
-import hashlib
-import importlib.resources
-import json
 import math
-import os
-import random
-import shutil
 import time
 import typing
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn, Tensor
-from safetensors import SafetensorError
-from safetensors.torch import load_file
 
-from .files import (MdmoeError, atomic_bytes, atomic_write, check_manifest, disk_errors, durable_bytes, files_manifest, file_sha256,
-                         fsync_path, read_manifest, save_tensors)
-from .config import Config, ConfigError, config_from_dict, flatten_config
-from .data import DatasetSpec, T2M_SPEC, KIT_SPEC, HumanML3DDataset, MotionBatch, collate
-from .text import TextEncoderConfig, TextEncoder, resolve_encoder_dir
-from .denoiser import DenoiserConfig, Denoiser
-from .diffusion import DiffusionConfig, GuidedModel, Conditioning, DiffusionLoss, diffusion_loss, make_timestep_sampler
+from .files import atomic_bytes, atomic_write, durable_bytes, file_sha256, save_tensors  # file_sha256: importable from here, as before
+from .packaged import packaged_evaluator_dir, shipped_or_path
+from .data import HumanML3DDataset, MotionBatch, collate
+from .text import TextEncoder
+from .diffusion import make_timestep_sampler
 from .losses import LossConfig, MotionLosses, StandardizedEncoder
 
-_all_ = ['ConfigError', 'config_from_dict', 'flatten_config']  # defined in mdmoe.config; importable from here too
+from .config import ConfigError, config_from_dict, flatten_config
+from .experiment import (SCHEMA_VERSION, SPECS, MIXED_PRECISION, DataConfig, TrainConfig, text_width,
+                              ExperimentConfig, parse_overrides)
+from .checkpoint import (CKPT_FORMAT, MODEL_FILE, EMA_FILE, CONFIG_FILE, STATE_FILE, MANIFEST_FILE, LATEST_FILE,
+                              CheckpointError, rank_file, tensors_sha256, rng_state, set_rng_state, checkpoint_root,
+                              checkpoint_name, save_checkpoint, list_checkpoints, latest_checkpoint, verify_checkpoint,
+                              load_tensors, load_state, read_checkpoint, MotionDiffusionModel, ZERO_INIT_PATHS,
+                              initial_weights, load_model)
+
+# defined in mdmoe.config, mdmoe.experiment and mdmoe.checkpoint (they were split out of this module); importable from here too
+_all_ = ['ConfigError', 'config_from_dict', 'flatten_config', 'SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION',
+         'DataConfig', 'TrainConfig', 'text_width', 'ExperimentConfig', 'parse_overrides', 'CKPT_FORMAT', 'MODEL_FILE',
+         'EMA_FILE', 'CONFIG_FILE', 'STATE_FILE', 'MANIFEST_FILE', 'LATEST_FILE', 'CheckpointError', 'rank_file',
+         'tensors_sha256', 'rng_state', 'set_rng_state', 'checkpoint_root', 'checkpoint_name', 'save_checkpoint',
+         'list_checkpoints', 'latest_checkpoint', 'verify_checkpoint', 'load_tensors', 'load_state', 'read_checkpoint',
+         'MotionDiffusionModel', 'ZERO_INIT_PATHS', 'initial_weights', 'load_model']
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION', 'CKPT_FORMAT', 'MODEL_FILE', 'EMA_FILE', 'CONFIG_FILE', 'STATE_FILE',
-           'MANIFEST_FILE', 'LATEST_FILE', 'RESUME_FREE_KEYS', 'TEXT_CACHE_FILE', 'ZERO_INIT_PATHS', 'DataConfig',
-           'TrainConfig', 'text_width', 'ExperimentConfig', 'parse_overrides', 'warmup_cosine', 'EMA',
-           'EpochBatchSampler', 'CheckpointError', 'rank_file', 'tensors_sha256', 'rng_state', 'set_rng_state',
-           'checkpoint_root', 'checkpoint_name', 'save_checkpoint', 'list_checkpoints', 'latest_checkpoint',
-           'verify_checkpoint', 'load_tensors', 'load_state', 'read_checkpoint', 'MotionDiffusionModel', 'StepOutput',
-           'Objective', 'perceptual_encoder', 'make_objective', 'training_losses', 'MetricWindow', 'CsvLog', 'read_log',
-           'plot_log', 'check_resume_config', 'dataset_captions', 'precompute_text', 'warm_up', 'make_accelerator',
-           'train', 'reduced_means', 'check_replicas', 'evaluate_loss', 'initial_weights', 'load_model', 'main',
-           'ConfigError', 'config_from_dict', 'flatten_config']
-
-# %% ../nbs/11_train.ipynb #6d9e465d
-SCHEMA_VERSION = 1
-SPECS: dict[str, DatasetSpec] = {'t2m': T2M_SPEC, 'kit': KIT_SPEC}
-MIXED_PRECISION = ('no', 'bf16')
-
-# %% ../nbs/11_train.ipynb #d8d144d4
-@dataclass(frozen=True)
-class DataConfig(Config):
-    "Where the training data is and how it is read."
-    root: str | None = None  # folder in the HumanML3D layout; must be set before training
-    spec: str = 't2m'  # 't2m' (HumanML3D) | 'kit' (KIT-ML)
-    split: str = 'train'  # training split file (without .txt)
-    val_split: str | None = 'val'  # split of the validation loss (used when train.eval_every > 0)
-    max_frames: int | None = None  # training window; None: the spec's (196); a multiple of its unit_length
-    num_workers: int = 0  # DataLoader worker processes
-
-    def __post_init__(self):
-        if self.spec not in SPECS: raise ConfigError(f"data.spec={self.spec!r}: use one of {sorted(SPECS)}")
-        if self.num_workers < 0: raise ConfigError(f"data.num_workers={self.num_workers} must be >= 0")
-        self.dataset_spec  # validates max_frames
-
-    @property
-    def dataset_spec(self) -> DatasetSpec:
-        "The `DatasetSpec`, with `max_frames` replaced when set."
-        spec = SPECS[self.spec]
-        if self.max_frames is None: return spec
-        try: return replace(spec, max_frames=self.max_frames)
-        except ValueError as e: raise ConfigError(f"data.max_frames={self.max_frames}: {e}") from None
-
-@dataclass(frozen=True)
-class TrainConfig(Config):
-    "Optimisation, precision, logging and checkpointing of a training run."
-    batch_size: int = 32  # per process
-    num_epochs: int = 100
-    max_steps: int | None = None  # optimizer steps; replaces num_epochs when set
-    lr: float = 1e-4  # peak learning rate (AdamW)
-    weight_decay: float = 0.0
-    betas: tuple[float, float] = (0.9, 0.999)
-    warmup_steps: int = 1000  # linear warm-up from 0 to lr
-    min_lr_ratio: float = 0.0  # the cosine decays to lr * min_lr_ratio
-    grad_clip: float | None = 1.0  # max global gradient norm; None: no clipping
-    ema_decay: float = 0.9999  # EMA decay beta (0: EMA = current weights)
-    ema_warmup: bool = True  # beta_s = min(ema_decay, (1 + s) / (10 + s))
-    mixed_precision: str = 'no'  # 'no' | 'bf16' (autocast; weights and optimizer stay fp32)
-    cpu: bool = False  # train on CPU even when a GPU is present
-    seed: int = 0
-    log_every: int = 50  # steps per CSV / TensorBoard row
-    ckpt_every: int = 1000  # steps per checkpoint (a multiple of log_every); the last step is always saved
-    keep_last: int = 3  # checkpoints kept on disk
-    eval_every: int = 0  # steps per validation loss with the EMA weights; 0: never
-    eval_batches: int = 4  # validation batches per evaluation
-    out_dir: str = 'runs/mdmoe'
-    progress: bool = True  # tqdm progress bar on the main process
-    tensorboard: bool = True  # also write TensorBoard events (when tensorboard is installed)
-    text_batch_size: int = 256  # captions per batch when a frozen encoder's embeddings are precomputed
-    init_from: str | None = None  # fine-tune: start from these weights (run/checkpoint folder: its EMA; pretrained folder; 'shipped')
-
-    def __post_init__(self):
-        def need(ok, name, what):
-            if not ok: raise ConfigError(f"train.{name}={getattr(self, name)!r}: {what}")
-        for name in ('batch_size', 'num_epochs', 'log_every', 'ckpt_every', 'keep_last', 'eval_batches', 'text_batch_size'):
-            need(getattr(self, name) >= 1, name, 'must be >= 1')
-        need(self.max_steps is None or self.max_steps >= 1, 'max_steps', 'must be None or >= 1')
-        need(self.lr > 0, 'lr', 'must be > 0')
-        need(self.weight_decay >= 0, 'weight_decay', 'must be >= 0')
-        need(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), 'betas', 'must be two numbers in [0, 1)')
-        need(self.warmup_steps >= 0, 'warmup_steps', 'must be >= 0')
-        need(0 <= self.min_lr_ratio <= 1, 'min_lr_ratio', 'must be in [0, 1]')
-        need(self.grad_clip is None or self.grad_clip > 0, 'grad_clip', 'must be None (off) or > 0')
-        need(0 <= self.ema_decay < 1, 'ema_decay', 'must be in [0, 1)')
-        need(self.mixed_precision in MIXED_PRECISION, 'mixed_precision', f'must be one of {MIXED_PRECISION}')
-        need(self.eval_every >= 0, 'eval_every', 'must be >= 0 (0 = never)')
-        need(self.ckpt_every % self.log_every == 0, 'ckpt_every', f'must be a multiple of log_every={self.log_every}')
-
-# %% ../nbs/11_train.ipynb #dfc7a64c
-def text_width(config: TextEncoderConfig) -> int:
-    "Width of the encoder's token states (`d_text`), read from its config.json without loading weights."
-    path = resolve_encoder_dir(config) / 'config.json'
-    c = json.loads(path.read_text())
-    for k in ('hidden_size', 'd_model', 'dim'):
-        if k in c: return int(c[k])
-    raise ConfigError(f"{path} has none of hidden_size / d_model / dim; set model.d_text by hand")
-
-
-@dataclass(frozen=True)
-class ExperimentConfig(Config):
-    "Everything that defines a training run, one frozen config per component; saved as JSON next to every checkpoint."
-    model: DenoiserConfig
-    data: DataConfig = field(default_factory=DataConfig)
-    text: TextEncoderConfig = field(default_factory=TextEncoderConfig)
-    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    schema_version: int = SCHEMA_VERSION
-
-    def __post_init__(self):
-        if self.schema_version != SCHEMA_VERSION:
-            raise ConfigError(f"schema_version={self.schema_version}; this mdmoe writes and reads {SCHEMA_VERSION}")
-        spec = self.data.dataset_spec
-        if self.model.n_feats != spec.n_feats:
-            raise ConfigError(f"model.n_feats={self.model.n_feats} but data.spec={self.data.spec!r} has {spec.n_feats} features")
-        if self.model.max_frames < spec.max_frames:
-            raise ConfigError(f"model.max_frames={self.model.max_frames} < the training window of {spec.max_frames} frames (data.max_frames)")
-        if self.loss.cross_expert > 0 and not self.model.moe_every:
-            raise ConfigError(f"loss.cross_expert={self.loss.cross_expert} compares MoE routing, but the model is dense (model.moe_every=0)")
-        if self.loss.perceptual > 0 and self.loss.perceptual_encoder is None:
-            raise ConfigError(f"loss.perceptual={self.loss.perceptual} needs loss.perceptual_encoder: the folder of a saved "
-                              f"ContrastiveEvaluator (`mdmoe train-evaluator`), or 'shipped' for the one packaged with mdmoe")
-        if self.loss.align > 0 and self.loss.align_encoder is None:
-            raise ConfigError(f"loss.align={self.loss.align} needs loss.align_encoder: the folder of a saved ContrastiveEvaluator whose motion "
-                              f"encoder embeds the predicted motions (not the one that will judge the model), or 'shipped'")
-        if self.diffusion.timestep_sampler == 'loss_aware' and (self.loss.snr_mode != 'none' or self.loss.prediction != self.diffusion.prediction):
-            raise ConfigError(f"diffusion.timestep_sampler='loss_aware' makes the diffusion term the importance-weighted simple loss of "
-                              f"diffusion.prediction={self.diffusion.prediction!r}; it needs loss.snr_mode='none' (got {self.loss.snr_mode!r}) "
-                              f"and loss.prediction={self.diffusion.prediction!r} (got {self.loss.prediction!r})")
-        if self.diffusion.pooled_only_prob > 0 and not self.model.text_pooled:
-            raise ConfigError(f"diffusion.pooled_only_prob={self.diffusion.pooled_only_prob} trains the pooled-text path, "
-                              f"but the model has none: set model.text_pooled=true")
-
-    @classmethod
-    def preset(cls, model_size: str = 'small', # 'small' (CPU-sized) | 'big' (one GPU)
-               data_root=None, # HumanML3D-layout folder
-               spec: str = 't2m', # 't2m' | 'kit'
-               num_experts: int = 8, # experts per MoE layer
-               text: TextEncoderConfig | None = None, # default: MiniLM (offline)
-               **sections, # replacement sections: train=TrainConfig(...), diffusion=..., loss=..., data=...
-              ) -> ExperimentConfig:
-        "The seed's defaults for a model size; `d_text` read from the encoder, `n_feats` from the dataset spec."
-        builders = {'small': DenoiserConfig.small, 'big': DenoiserConfig.big}
-        if model_size not in builders: raise ConfigError(f"model_size={model_size!r}: use one of {sorted(builders)}")
-        text = text or TextEncoderConfig()
-        data = sections.pop('data', None) or DataConfig(root=None if data_root is None else str(data_root), spec=spec)
-        model = builders[model_size](data.dataset_spec.n_feats, text_width(text))
-        model = replace(model, moe=replace(model.moe, n_experts=num_experts))
-        return cls(model=model, data=data, text=text, **sections)
-
-def parse_overrides(items: Sequence[str]) -> dict[str, Any]:
-    "Command-line `key=value` pairs -> {dotted key: value}; values are JSON (`3e-4`, `true`, `null`, `[1,2]`) or plain strings."
-    out = {}
-    for it in items:
-        key, sep, raw = it.partition('=')
-        if not sep or not key.strip(): raise ConfigError(f"override {it!r} is not key=value (e.g. train.lr=3e-4)")
-        try: out[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError: out[key.strip()] = raw
-    return out
+__all__ = ['RESUME_FREE_KEYS', 'TEXT_CACHE_FILE', 'warmup_cosine', 'EMA', 'EpochBatchSampler', 'StepOutput', 'Objective',
+           'perceptual_encoder', 'make_objective', 'training_losses', 'MetricWindow', 'CsvLog', 'read_log', 'plot_log',
+           'check_resume_config', 'dataset_captions', 'precompute_text', 'warm_up', 'make_accelerator', 'train',
+           'reduced_means', 'check_replicas', 'evaluate_loss', 'main', 'ConfigError', 'config_from_dict',
+           'flatten_config', 'SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION', 'DataConfig', 'TrainConfig', 'text_width',
+           'ExperimentConfig', 'parse_overrides', 'CKPT_FORMAT', 'MODEL_FILE', 'EMA_FILE', 'CONFIG_FILE', 'STATE_FILE',
+           'MANIFEST_FILE', 'LATEST_FILE', 'CheckpointError', 'rank_file', 'tensors_sha256', 'rng_state',
+           'set_rng_state', 'checkpoint_root', 'checkpoint_name', 'save_checkpoint', 'list_checkpoints',
+           'latest_checkpoint', 'verify_checkpoint', 'load_tensors', 'load_state', 'read_checkpoint',
+           'MotionDiffusionModel', 'ZERO_INIT_PATHS', 'initial_weights', 'load_model']
 
 # %% ../nbs/11_train.ipynb #ff7c510b
 def warmup_cosine(step: int, # optimizer steps taken so far
@@ -280,215 +139,6 @@ class EpochBatchSampler(torch.utils.data.Sampler):
             idx = perm[s * g:(s + 1) * g][self.rank::self.world].tolist()
             yield [(self.epoch, i) for i in idx] if self.tag_epoch else idx
 
-# %% ../nbs/11_train.ipynb #b8011262
-CKPT_FORMAT = 'mdmoe.train.checkpoint/1'
-MODEL_FILE, EMA_FILE, CONFIG_FILE, STATE_FILE, MANIFEST_FILE = 'model.safetensors', 'ema.safetensors', 'config.json', 'state.pt', 'manifest.json'
-LATEST_FILE = 'latest'
-
-class CheckpointError(MdmoeError, RuntimeError):
-    "A checkpoint that cannot be used: missing, truncated, altered, unsafe or incompatible (names the file and what to do)."
-
-def rank_file(rank: int) -> str: return f'rank{rank}.safetensors'
-
-# %% ../nbs/11_train.ipynb #f15890ff
-def tensors_sha256(tensors: Mapping[str, Tensor]) -> str:
-    "Hex SHA-256 over the sorted names, dtypes, shapes and bytes of `tensors`."
-    h = hashlib.sha256()
-    for k in sorted(tensors):
-        v = tensors[k].detach().to('cpu').contiguous()
-        h.update(f'{k}|{v.dtype}|{tuple(v.shape)}|'.encode())
-        h.update(v.reshape(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
-
-# %% ../nbs/11_train.ipynb #68619eb3
-def rng_state() -> dict[str, Tensor]:
-    "This process's torch (CPU, CUDA), numpy and Python RNG states as tensors."
-    np_state = np.random.get_state()
-    py_version, py_internal, py_gauss = random.getstate()
-    out = {'torch': torch.get_rng_state(),
-           'numpy_keys': torch.from_numpy(np_state[1].astype(np.int64)),
-           'numpy_meta': torch.tensor([np_state[2], np_state[3]], dtype=torch.int64),
-           'numpy_gauss': torch.tensor([np_state[4]], dtype=torch.float64),
-           'python_internal': torch.tensor(py_internal, dtype=torch.int64),
-           'python_meta': torch.tensor([py_version, py_gauss is not None], dtype=torch.int64),
-           'python_gauss': torch.tensor([py_gauss or 0.], dtype=torch.float64)}
-    if torch.cuda.is_available() and torch.cuda.is_initialized(): out['cuda'] = torch.stack(torch.cuda.get_rng_state_all())
-    return out
-
-def set_rng_state(state: Mapping[str, Tensor]):
-    "Restore the states saved by `rng_state`."
-    torch.set_rng_state(state['torch'])
-    pos, has_gauss = state['numpy_meta'].tolist()
-    np.random.set_state(('MT19937', state['numpy_keys'].numpy().astype(np.uint32), pos, has_gauss, state['numpy_gauss'].item()))
-    version, has_py_gauss = state['python_meta'].tolist()
-    random.setstate((version, tuple(state['python_internal'].tolist()), state['python_gauss'].item() if has_py_gauss else None))
-    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(list(state['cuda']))
-
-# %% ../nbs/11_train.ipynb #3651da99
-def checkpoint_root(out_dir) -> Path: return Path(out_dir) / 'ckpt'
-
-def checkpoint_name(step: int) -> str: return f'step_{step:08d}'
-
-def _write_manifest(folder: Path, step: int):
-    files = [p.name for p in folder.iterdir() if p.is_file() and p.name != MANIFEST_FILE]
-    durable_bytes(folder / MANIFEST_FILE, json.dumps(files_manifest(folder, files, format=CKPT_FORMAT, step=step), indent=1).encode())
-
-def save_checkpoint(out_dir, # run folder; checkpoints go to out_dir/ckpt
-                    step: int, # optimizer steps done
-                    writers: Mapping[str, Any], # file name -> function(path) writing it; each process passes its own
-                    keep_last: int = 3, # older checkpoints are deleted
-                    accelerator=None, # for multi-process runs: barriers and the main process
-                   ) -> Path:
-    "Write a checkpoint atomically: files into a temporary folder, manifest, rename, then the `latest` pointer; on an error (a full disk: `DiskFullError`) the temporary folder is removed."
-    is_main = accelerator is None or accelerator.is_main_process
-    barrier = accelerator.wait_for_everyone if accelerator is not None else (lambda: None)
-    root = checkpoint_root(out_dir)
-    final, tmp = root / checkpoint_name(step), root / f'.tmp_{checkpoint_name(step)}'
-    try:
-        with disk_errors(final):
-            if is_main:
-                shutil.rmtree(tmp, ignore_errors=True)
-                tmp.mkdir(parents=True)
-            barrier()
-            for name, write in writers.items():
-                write(tmp / name)
-                fsync_path(tmp / name)
-            barrier()
-            if is_main:
-                _write_manifest(tmp, step)
-                fsync_path(tmp)
-                if final.exists(): shutil.rmtree(final)
-                os.replace(tmp, final)
-                fsync_path(root)
-                durable_bytes(root / LATEST_FILE, (final.name + '\n').encode())
-                for old in list_checkpoints(out_dir)[:-keep_last]: shutil.rmtree(old)
-    except BaseException:
-        if is_main: shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    barrier()
-    return final
-
-def list_checkpoints(out_dir) -> list[Path]:
-    "Complete checkpoint folders of a run, oldest first."
-    root = checkpoint_root(out_dir)
-    return sorted(p for p in root.glob('step_*') if p.is_dir()) if root.is_dir() else []
-
-def latest_checkpoint(out_dir) -> Path | None:
-    "The checkpoint `ckpt/latest` points at, or None when the run has none."
-    pointer = checkpoint_root(out_dir) / LATEST_FILE
-    if not pointer.is_file(): return None
-    folder = checkpoint_root(out_dir) / pointer.read_text().strip()
-    if not folder.is_dir():
-        raise CheckpointError(f"{pointer} points at {folder.name!r}, which does not exist; write the name of one of "
-                              f"{[p.name for p in list_checkpoints(out_dir)]} into it, or delete it to start afresh")
-    return folder
-
-# %% ../nbs/11_train.ipynb #ab756d73
-def verify_checkpoint(folder) -> dict:
-    "Check every file of a checkpoint against its manifest (presence, size, SHA-256); return the manifest."
-    folder = Path(folder)
-    mpath = folder / MANIFEST_FILE
-    if not folder.is_dir(): raise CheckpointError(f"checkpoint folder {folder} does not exist")
-    if not mpath.is_file(): raise CheckpointError(f"{folder} has no {MANIFEST_FILE}: not a complete mdmoe checkpoint (interrupted while writing?)")
-    hint = f"resume from an earlier checkpoint (edit {folder.parent / LATEST_FILE}) or start afresh"
-    manifest = read_manifest(mpath, CheckpointError, hint)
-    if manifest.get('format') != CKPT_FORMAT:
-        raise CheckpointError(f"{mpath} has format {manifest.get('format')!r}; this mdmoe reads {CKPT_FORMAT!r}")
-    check_manifest(folder, manifest, CheckpointError, str(mpath), hint)
-    return manifest
-
-def load_tensors(path) -> dict[str, Tensor]:
-    "Read a safetensors file; unreadable files raise `CheckpointError` naming them."
-    try: return load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"{path} is not a readable safetensors file ({e}); it may be truncated or corrupt") from None
-
-def load_state(path) -> dict:
-    "Read a `.pt` training state with `torch.load(weights_only=True)`: pickles with code are refused, not run."
-    import pickle
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise CheckpointError(f"refusing to load {path}: it holds Python objects other than tensors and plain containers, "
-                              f"which could run code when unpickled (torch.load weights_only=True said: {str(e).splitlines()[0]}). "
-                              "Only load checkpoints written by mdmoe that you trust.") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as e:
-        raise CheckpointError(f"{path} is not a readable training state ({str(e).splitlines()[0]}); it may be truncated or corrupt") from None
-
-def read_checkpoint(folder, # a checkpoint folder (or a run folder: its latest checkpoint)
-                    rank: int | None = 0, # whose RNG file to read; None: none
-                    training_state: bool = True, # also read state.pt
-                   ) -> dict:
-    "Verify and read a checkpoint: {'folder', 'step', 'config', 'model', 'ema', 'state', 'rng'} (absent parts are None)."
-    folder = Path(folder)
-    if not (folder / MANIFEST_FILE).exists() and (checkpoint_root(folder) / LATEST_FILE).exists():
-        folder = latest_checkpoint(folder)
-    manifest = verify_checkpoint(folder)
-    if rank is not None and rank_file(rank) not in manifest['files']:
-        n = sum(f.startswith('rank') for f in manifest['files'])
-        raise CheckpointError(f"{folder} was written by {n} process(es) and has no RNG state for process {rank}; "
-                              f"resume with the same number of processes to continue the exact trajectory")
-    return {'folder': folder, 'step': manifest['step'],
-            'config': ExperimentConfig.load(folder / CONFIG_FILE),
-            'model': load_tensors(folder / MODEL_FILE), 'ema': load_tensors(folder / EMA_FILE),
-            'state': load_state(folder / STATE_FILE) if training_state else None,
-            'rng': load_tensors(folder / rank_file(rank)) if rank is not None else None}
-
-# %% ../nbs/11_train.ipynb #9865f46f
-class MotionDiffusionModel(nn.Module):
-    "Text encoder + guided denoiser; `forward(x0, mask, texts, sampler)` is the diffusion training loss of a batch."
-    def __init__(self, config: ExperimentConfig):
-        super().__init__()
-        self.text_encoder = TextEncoder(config.text)
-        if self.text_encoder.d != config.model.d_text:
-            raise ConfigError(f"model.d_text={config.model.d_text} but the text encoder {config.text.backend!r} gives "
-                              f"{self.text_encoder.d}-wide states; use ExperimentConfig.preset or set model.d_text={self.text_encoder.d}")
-        self.text_encoder.align.requires_grad_(config.loss.align > 0)  # only the align term trains the alignment head
-        self.guided = GuidedModel(Denoiser(config.model), config.diffusion)
-        self.frozen_prefix = 'text_encoder.encoder.' if self.text_encoder.frozen else None
-
-    @property
-    def denoiser(self) -> Denoiser: return self.guided.denoiser
-
-    def condition(self, texts: Sequence[str]) -> Conditioning:
-        "Text conditioning of `texts` (prompt tokens + encoder states)."
-        return Conditioning.from_encoding(self.text_encoder(texts))
-
-    def forward(self, x0: Tensor, # (b,t,d) normalised clean motion
-                mask: Tensor, # (b,t) bool, True on real frames
-                texts: Sequence[str], # b captions
-                sampler, # timestep sampler (`make_timestep_sampler`)
-                generator: torch.Generator | None = None, # None: the global RNG
-                neighbour: int = 0, # > 0: also the no-gradient teacher pass at t - neighbour (progressive / cross-expert losses)
-               ) -> DiffusionLoss:
-        enc = self.text_encoder(texts)
-        r = diffusion_loss(self.guided, x0, mask, Conditioning.from_encoding(enc), sampler, generator, neighbour)
-        return r._replace(text_aligned=enc.aligned) if self.text_encoder.align[0].weight.requires_grad else r
-
-    def trainable_state_dict(self) -> dict[str, Tensor]:
-        "Every parameter and buffer except a frozen encoder's pretrained weights, the denoiser's as `denoiser.*`."
-        sd = self.state_dict()
-        return {k.removeprefix('guided.'): v for k, v in sd.items() if self.frozen_prefix is None or not k.startswith(self.frozen_prefix)}
-
-    def load_trainable_state_dict(self, sd: Mapping[str, Tensor], source: str = 'the checkpoint',
-                                  may_lack: tuple[str, ...] = (), # name prefixes that may be missing: they keep their initial values
-                                 ):
-        "Load `trainable_state_dict` output; missing (outside `may_lack`) or unexpected names raise `CheckpointError`."
-        want = {k for k in self.trainable_state_dict() if k in sd or not k.startswith(may_lack)}  # startswith(()) is False
-        if missing := sorted(want - set(sd)): raise CheckpointError(f"{source} lacks {len(missing)} weights, e.g. {missing[:3]}; it was made for another model config")
-        if extra := sorted(set(sd) - want): raise CheckpointError(f"{source} has {len(extra)} weights this model does not, e.g. {extra[:3]}")
-        mine = self.trainable_state_dict()
-        for k, v in sd.items():  # load_state_dict would silently cast an int32 or bool tensor into a float weight
-            if v.is_floating_point() != mine[k].is_floating_point() or (not v.is_floating_point() and v.dtype != mine[k].dtype):
-                raise CheckpointError(f"{source}: {k} is {v.dtype}, the model's is {mine[k].dtype}; the file is corrupt or was "
-                                      f"rewritten with the wrong type")
-        full = {('guided.' + k if k.startswith('denoiser.') else k): v for k, v in sd.items()}
-        try: self.load_state_dict(full, strict=False)
-        except RuntimeError as e: raise CheckpointError(f"{source} does not fit this model: {str(e).splitlines()[-1].strip()}") from None
-
-    def named_trainable(self) -> dict[str, nn.Parameter]:
-        "name -> parameter for every parameter that trains (names as in `trainable_state_dict`)."
-        return {k.removeprefix('guided.'): p for k, p in self.named_parameters() if p.requires_grad}
-
 # %% ../nbs/11_train.ipynb #01d31403
 class StepOutput(typing.NamedTuple):
     "What one batch gives the loop."
@@ -512,7 +162,7 @@ def perceptual_encoder(folder, # a saved ContrastiveEvaluator, or 'shipped' for 
                       ) -> nn.Module:
     "The motion tower of a saved contrastive evaluator as a perceptual feature space: raw (b,t,d) features + lengths -> (b,D)."
     from mdmoe.evaluator import ContrastiveEvaluator
-    if folder == 'shipped': folder = Path(str(importlib.resources.files('mdmoe'))) / 'assets' / 'evaluator'
+    folder = shipped_or_path(folder, packaged_evaluator_dir)
     ev = ContrastiveEvaluator.load(folder)
     return StandardizedEncoder(ev.net.motion, ev.net.mean, ev.net.std)
 
@@ -881,38 +531,6 @@ def evaluate_loss(model, loader, objective: Objective, ema: EMA, n_batches: int,
             window.add_step(training_losses(model, batch.to(acc.device), objective).terms, [])
     model.train(was_training)
     return {k.replace('loss/', 'val/'): v for k, v in reduced_means(window, acc).items()}
-
-# %% ../nbs/11_train.ipynb #fbed3783
-ZERO_INIT_PATHS = ('denoiser.text_pool.',)  # paths whose initial output is exactly zero: a fine-tune may add them to weights trained without
-
-def initial_weights(path, # a run or checkpoint folder (its EMA weights), a pretrained folder, or 'shipped'
-                   ) -> dict[str, Tensor]:
-    "The fp32 weights a fine-tuning run (`train.init_from`) starts from; the optimizer, schedule and EMA start afresh."
-    from mdmoe.pipeline import packaged_model_dir, verify_pretrained  # pipeline builds on train: import when called
-    folder = packaged_model_dir() if str(path) == 'shipped' else Path(path)
-    if (folder / MANIFEST_FILE).exists() or (checkpoint_root(folder) / LATEST_FILE).exists():
-        ck = read_checkpoint(folder, rank=None, training_state=False)
-        return {**ck['model'], **ck['ema']}  # the EMA covers the trained weights, the rest (e.g. prompt alignment head) as saved
-    if not (folder / MODEL_FILE).is_file():
-        raise FileNotFoundError(f"train.init_from={str(path)!r}: {folder} holds neither a training checkpoint nor a pretrained {MODEL_FILE}")
-    verify_pretrained(folder)  # its checksums.json, as `MotionPipeline.from_pretrained` checks it
-    return {k: v.float() if v.is_floating_point() else v for k, v in load_tensors(folder / MODEL_FILE).items()}
-
-# %% ../nbs/11_train.ipynb #9aa4f05c
-def load_model(path, # a checkpoint folder, or a run folder (its latest checkpoint)
-               ema: bool = True, # the EMA weights (what sampling should use) rather than the last trained ones
-               device='cpu',
-              ) -> tuple[ExperimentConfig, MotionDiffusionModel]:
-    "Verify a checkpoint and rebuild its model in eval mode, with EMA or raw weights."
-    ck = read_checkpoint(path, rank=None, training_state=False)
-    model = MotionDiffusionModel(ck['config'])
-    model.load_trainable_state_dict(ck['model'], str(ck['folder'] / MODEL_FILE))
-    if ema:
-        named = model.named_trainable()
-        if set(ck['ema']) != set(named): raise CheckpointError(f"{ck['folder'] / EMA_FILE} does not match the model's trainable parameters")
-        with torch.no_grad():
-            for k, v in ck['ema'].items(): named[k].copy_(v)
-    return ck['config'], model.to(device).eval()
 
 # %% ../nbs/11_train.ipynb #2839b367
 def main(argv: Sequence[str] | None = None) -> Path:
