@@ -117,12 +117,14 @@ EVAL_SDE   = $(EVAL) --scheduler sde-dpmsolver++
 EVAL_NOLP  = $(EVAL) --x0-lowpass 0
 EVAL_PREV  = $(EVAL) --cfg-scale 2.5 --x0-lowpass 0
 AITS_GPU   = python bench/aits.py --data $(WORK)/builtin --device cuda --no-quality --ddpm-timed-steps 1000
+# the sampling defaults the GPU-trained model ships with (tools/gpu/train_variants.sh ships its variants with them too)
+SHIP_GPU   := --cfg-scale 3 --cfg-t-max 900 --x0-lowpass 1 --x0-lowpass-t-min 400 --retrieval-weight 0.5
 model-gpu: setup
 	$(BIN)/$(DATA_GPU)
 	$(BIN)/$(TRAIN_GPU)
 	$(BIN)/$(FT_GPU)
 	$(BIN)/python tools/ship_model.py $(WORK)/run_ft --previous $(WORK)/run --data $(WORK)/builtin --out mdmoe/assets/model \
-	  --cfg-scale 3 --cfg-t-max 900 --x0-lowpass 1 --x0-lowpass-t-min 400 --retrieval-weight 0.5 --device "one $$($(BIN)/python -c 'import torch; print(torch.cuda.get_device_name())') GPU (fp32, batch 256)" \
+	  $(SHIP_GPU) --device "one $$($(BIN)/python -c 'import torch; print(torch.cuda.get_device_name())') GPU (fp32, batch 256)" \
 	  --how "Reproduce it with \`make model-gpu\` on one GPU (the two training stages took 4 min on an NVIDIA H200), which runs:" \
 	  --commands "$(DATA_GPU)
 	$(TRAIN_GPU)
@@ -194,6 +196,6 @@ ablation: setup
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info
 
-# `make -s print-VAR` prints a variable (tools/lent_gpu/prepare.sh reads the GPU training settings this way)
+# `make -s print-VAR` prints a variable (tools/gpu/train_variants.sh reads the GPU training settings this way)
 print-%:
 	@echo '$($*)'
