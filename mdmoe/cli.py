@@ -15,7 +15,7 @@ from .files import MdmoeError, OutputExistsError, check_out_folder, check_writab
 
 # %% auto #0
 __all__ = ['app', 'data_app', 'OVERWRITE_HELP', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'SMPL_OUTPUTS',
-           'DEMO_PROMPTS', 'check_target', 'resolve_device', 'data_synth', 'data_mocap', 'data_builtin',
+           'DEMO_PROMPTS', 'check_target', 'resolve_device', 'data_synth', 'data_mocap', 'data_bvh', 'data_builtin',
            'data_humanml3d', 'train_cmd', 'slugify', 'output_stems', 'check_outputs', 'generate', 'demo', 'eval_cmd',
            'train_evaluator_cmd']
 
@@ -102,6 +102,29 @@ def data_mocap(out: Path = typer.Option(..., help="output folder (HumanML3D layo
         with staged_folder(out) as stage: shutil.copytree(mocap_dir(), stage, dirs_exist_ok=True)  # swapped in when complete
         path = Path(out)
     typer.echo(f"wrote the mocap clips to {path}")
+
+# %% ../nbs/14_cli.ipynb #4eb0eeb7
+@data_app.command("bvh")
+@_user_errors
+def data_bvh(folder: Path = typer.Argument(..., help="folder of .bvh files, each with a .txt of captions (one per line) of the same name beside it"),
+             out: Path = typer.Option(..., help="output folder (HumanML3D layout)"),
+             mapping: str = typer.Option(None, help="the files' joint naming, a BVH_JOINT_MAPS key (default: detect per file)"),
+             scale: float = typer.Option(None, help="file units per metre, e.g. 100 for centimetres (default: detect)"),
+             up: str = typer.Option("y", help="the files' up axis: y or z"),
+             recursive: bool = typer.Option(False, help="also read sub-folders (ids join the folder names with '_')"),
+             skip_uncaptioned: bool = typer.Option(False, help="leave out .bvh files without captions (default: an error)"),
+             splits: str = typer.Option("0.8,0.1,0.1", help="train,val,test fractions"),
+             seed: int = typer.Option(0, help="seed of the split shuffle"),
+             overwrite: bool = typer.Option(False, help=OVERWRITE_HELP)):
+    "Build a dataset in the HumanML3D layout from a folder of captioned BVH files."
+    check_out_folder(out, overwrite, flag='--overwrite')
+    try: fractions = [float(x) for x in splits.split(',')]
+    except ValueError: raise typer.BadParameter(f"--splits {splits!r}: give three fractions, e.g. 0.8,0.1,0.1") from None
+    from mdmoe.data import bvh_folder_items, write_humanml3d_layout
+    items = bvh_folder_items(folder, recursive=recursive, missing='skip' if skip_uncaptioned else 'error', mapping=mapping, scale=scale, up=up)
+    info = write_humanml3d_layout(out, items, splits=fractions, seed=seed, overwrite=overwrite)
+    sizes = ', '.join(f'{k} {len(v)}' for k, v in info.splits.items())
+    typer.echo(f"wrote {info.n_motions} motions ({info.n_frames} frames at 20 fps; {sizes}) to {info.root}")
 
 # %% ../nbs/14_cli.ipynb #ef6f49ce
 @data_app.command("builtin")
