@@ -166,7 +166,7 @@ def train_cmd(config: str = typer.Argument(..., help="preset name (small | big) 
     from mdmoe.train import ExperimentConfig, parse_overrides, train
     cfg = (ExperimentConfig.preset(config, data_root=data) if config in ('small', 'big') else ExperimentConfig.load(config))
     changes = parse_overrides(set_)
-    if data is not None: changes['data.root'] = str(data)
+    if data is not None: changes['data.root'] = str(data.resolve())  # the run then loads from any working directory
     if out is not None: changes['train.out_dir'] = str(out)
     cfg = cfg.override(changes) if changes else cfg
     check_target(Path(cfg.train.out_dir), overwrite)
@@ -350,6 +350,7 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
              diversity_times: int = typer.Option(300, help="pairs drawn for diversity (300 in papers)"),
              mm_times: int = typer.Option(10, help="pairs per caption for multimodality (10 in papers)"),
              seed: int = typer.Option(0, help="random seed"),
+             evaluator: Path = typer.Option(None, help="a contrastive evaluator folder from `mdmoe train-evaluator` (default: the one shipped with mdmoe)"),
              t2m_checkpoint: Path = typer.Option(None, help="official evaluator text_mot_match/model/finest.tar (default: mdmoe's own evaluator)"),
              glove_dir: Path = typer.Option(None, help="official evaluator: GloVe folder (our_vab_*)"),
              t2m_mean: Path = typer.Option(None, help="official evaluator: meta mean.npy"),
@@ -363,7 +364,11 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
         if out.is_dir(): raise OutputExistsError(f"--out {out} is a folder; give the JSON report a file name, e.g. {out / 'eval_report.json'}")
         check_writable(out.parent)
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else Path(model), device=resolve_device(device))
-    ev = default_evaluator(t2m_checkpoint, glove_dir, t2m_mean, t2m_std, device=pipe.device)
+    if evaluator is not None and t2m_checkpoint is not None: raise typer.BadParameter("give --evaluator or --t2m-checkpoint, not both")
+    if evaluator is not None:
+        from mdmoe.evaluator import ContrastiveEvaluator
+        ev = ContrastiveEvaluator.load(evaluator, device=pipe.device)
+    else: ev = default_evaluator(t2m_checkpoint, glove_dir, t2m_mean, t2m_std, device=pipe.device)
     rep = evaluate_pipeline(pipe, data, ev, split=split, replications=replications, steps=steps, scheduler=scheduler,
                             cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, mm_texts=mm_texts, mm_reps=mm_reps, batch_size=batch_size,
                             gen_batch_size=gen_batch_size,
@@ -386,7 +391,7 @@ def train_evaluator_cmd(data: Path = typer.Argument(..., help="dataset folder in
                         batch_size: int = typer.Option(64, help="captions and motions per InfoNCE batch"),
                         seed: int = typer.Option(0, help="random seed"),
                         overwrite: bool = typer.Option(False, help="write into a folder that holds a dataset or a pretrained model (default: refuse)")):
-    "Train mdmoe's own contrastive text-motion evaluator (the default of `mdmoe eval`) on a dataset."
+    "Train mdmoe's own contrastive text-motion evaluator on a dataset (`mdmoe eval --evaluator OUT` uses it)."
     check_target(out, overwrite, allow=('an evaluator',))  # before training: a previous evaluator is replaced, a dataset or model is not
     from mdmoe.evaluator import train_contrastive_evaluator
     from tqdm.auto import tqdm

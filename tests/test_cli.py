@@ -162,3 +162,11 @@ def test_data_bvh_builds_a_layout_from_captioned_files(tmp_path):
     assert not (tmp_path / "data2").exists()
     ok = mdmoe("data", "bvh", src, "--out", tmp_path / "data2", "--skip-uncaptioned")
     assert "wrote 3 motions" in ok.stdout
+
+
+def test_eval_takes_an_own_evaluator_folder(tmp_path):
+    """`mdmoe eval --evaluator FOLDER` loads an evaluator from `mdmoe train-evaluator`; a wrong folder or two evaluators are one-line errors."""
+    missing = mdmoe("eval", "shipped", "--data", tmp_path, "--evaluator", tmp_path / "no_evaluator", check=False)
+    assert missing.returncode == 2 and "no_evaluator" in missing.stderr and "Traceback" not in missing.stderr
+    both = mdmoe("eval", "shipped", "--data", tmp_path, "--evaluator", tmp_path, "--t2m-checkpoint", tmp_path / "finest.tar", check=False)
+    assert both.returncode == 2 and "not both" in both.stderr
