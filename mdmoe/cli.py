@@ -15,7 +15,7 @@ from .files import MdmoeError, OutputExistsError, check_out_folder, check_writab
 
 # %% auto #0
 __all__ = ['app', 'data_app', 'OVERWRITE_HELP', 'DEVICE_HELP', 'LP_HELP', 'CANDIDATES_HELP', 'RETRIEVAL_HELP', 'SMPL_OUTPUTS',
-           'DEMO_PROMPTS', 'check_target', 'resolve_device', 'data_synth', 'data_mocap', 'data_builtin',
+           'DEMO_PROMPTS', 'check_target', 'resolve_device', 'data_synth', 'data_mocap', 'data_bvh', 'data_builtin',
            'data_humanml3d', 'train_cmd', 'slugify', 'output_stems', 'check_outputs', 'generate', 'demo', 'eval_cmd',
            'train_evaluator_cmd']
 
@@ -103,6 +103,29 @@ def data_mocap(out: Path = typer.Option(..., help="output folder (HumanML3D layo
         path = Path(out)
     typer.echo(f"wrote the mocap clips to {path}")
 
+# %% ../nbs/14_cli.ipynb #4eb0eeb7
+@data_app.command("bvh")
+@_user_errors
+def data_bvh(folder: Path = typer.Argument(..., help="folder of .bvh files, each with a .txt of captions (one per line) of the same name beside it"),
+             out: Path = typer.Option(..., help="output folder (HumanML3D layout)"),
+             mapping: str = typer.Option(None, help="the files' joint naming, a BVH_JOINT_MAPS key (default: detect per file)"),
+             scale: float = typer.Option(None, help="file units per metre, e.g. 100 for centimetres (default: detect)"),
+             up: str = typer.Option("y", help="the files' up axis: y or z"),
+             recursive: bool = typer.Option(False, help="also read sub-folders (ids join the folder names with '_')"),
+             skip_uncaptioned: bool = typer.Option(False, help="leave out .bvh files without captions (default: an error)"),
+             splits: str = typer.Option("0.8,0.1,0.1", help="train,val,test fractions"),
+             seed: int = typer.Option(0, help="seed of the split shuffle"),
+             overwrite: bool = typer.Option(False, help=OVERWRITE_HELP)):
+    "Build a dataset in the HumanML3D layout from a folder of captioned BVH files."
+    check_out_folder(out, overwrite, flag='--overwrite')
+    try: fractions = [float(x) for x in splits.split(',')]
+    except ValueError: raise typer.BadParameter(f"--splits {splits!r}: give three fractions, e.g. 0.8,0.1,0.1") from None
+    from mdmoe.data import bvh_folder_items, write_humanml3d_layout
+    items = bvh_folder_items(folder, recursive=recursive, missing='skip' if skip_uncaptioned else 'error', mapping=mapping, scale=scale, up=up)
+    info = write_humanml3d_layout(out, items, splits=fractions, seed=seed, overwrite=overwrite)
+    sizes = ', '.join(f'{k} {len(v)}' for k, v in info.splits.items())
+    typer.echo(f"wrote {info.n_motions} motions ({info.n_frames} frames at 20 fps; {sizes}) to {info.root}")
+
 # %% ../nbs/14_cli.ipynb #ef6f49ce
 @data_app.command("builtin")
 @_user_errors
@@ -143,7 +166,7 @@ def train_cmd(config: str = typer.Argument(..., help="preset name (small | big) 
     from mdmoe.train import ExperimentConfig, parse_overrides, train
     cfg = (ExperimentConfig.preset(config, data_root=data) if config in ('small', 'big') else ExperimentConfig.load(config))
     changes = parse_overrides(set_)
-    if data is not None: changes['data.root'] = str(data)
+    if data is not None: changes['data.root'] = str(data.resolve())  # the run then loads from any working directory
     if out is not None: changes['train.out_dir'] = str(out)
     cfg = cfg.override(changes) if changes else cfg
     check_target(Path(cfg.train.out_dir), overwrite)
@@ -327,6 +350,7 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
              diversity_times: int = typer.Option(300, help="pairs drawn for diversity (300 in papers)"),
              mm_times: int = typer.Option(10, help="pairs per caption for multimodality (10 in papers)"),
              seed: int = typer.Option(0, help="random seed"),
+             evaluator: Path = typer.Option(None, help="a contrastive evaluator folder from `mdmoe train-evaluator` (default: the one shipped with mdmoe)"),
              t2m_checkpoint: Path = typer.Option(None, help="official evaluator text_mot_match/model/finest.tar (default: mdmoe's own evaluator)"),
              glove_dir: Path = typer.Option(None, help="official evaluator: GloVe folder (our_vab_*)"),
              t2m_mean: Path = typer.Option(None, help="official evaluator: meta mean.npy"),
@@ -340,7 +364,11 @@ def eval_cmd(model: str = typer.Argument(..., help="pretrained folder, training 
         if out.is_dir(): raise OutputExistsError(f"--out {out} is a folder; give the JSON report a file name, e.g. {out / 'eval_report.json'}")
         check_writable(out.parent)
     pipe = MotionPipeline.from_pretrained(None if model == 'shipped' else Path(model), device=resolve_device(device))
-    ev = default_evaluator(t2m_checkpoint, glove_dir, t2m_mean, t2m_std, device=pipe.device)
+    if evaluator is not None and t2m_checkpoint is not None: raise typer.BadParameter("give --evaluator or --t2m-checkpoint, not both")
+    if evaluator is not None:
+        from mdmoe.evaluator import ContrastiveEvaluator
+        ev = ContrastiveEvaluator.load(evaluator, device=pipe.device)
+    else: ev = default_evaluator(t2m_checkpoint, glove_dir, t2m_mean, t2m_std, device=pipe.device)
     rep = evaluate_pipeline(pipe, data, ev, split=split, replications=replications, steps=steps, scheduler=scheduler,
                             cfg_scale=cfg_scale, cfg_t_max=cfg_t_max, x0_lowpass=x0_lowpass, mm_texts=mm_texts, mm_reps=mm_reps, batch_size=batch_size,
                             gen_batch_size=gen_batch_size,
@@ -363,7 +391,7 @@ def train_evaluator_cmd(data: Path = typer.Argument(..., help="dataset folder in
                         batch_size: int = typer.Option(64, help="captions and motions per InfoNCE batch"),
                         seed: int = typer.Option(0, help="random seed"),
                         overwrite: bool = typer.Option(False, help="write into a folder that holds a dataset or a pretrained model (default: refuse)")):
-    "Train mdmoe's own contrastive text-motion evaluator (the default of `mdmoe eval`) on a dataset."
+    "Train mdmoe's own contrastive text-motion evaluator on a dataset (`mdmoe eval --evaluator OUT` uses it)."
     check_target(out, overwrite, allow=('an evaluator',))  # before training: a previous evaluator is replaced, a dataset or model is not
     from mdmoe.evaluator import train_contrastive_evaluator
     from tqdm.auto import tqdm

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -26,8 +26,8 @@ __all__ = ['T2M_SPEC', 'KIT_SPEC', 'n_features', 'DatasetSpec', 'DatasetLayoutEr
            'Moments', 'mean_std_from_moments', 'read_layout_text', 'load_split_ids', 'check_stats', 'load_mean_std',
            'compute_mean_std', 'MotionEntry', 'MotionSample', 'HumanML3DDataset', 'MotionBatch', 'lengths_to_mask',
            'collate', 'MotionItem', 'LayoutInfo', 'check_out_dir', 'write_humanml3d_layout', 'bvh_item',
-           'merge_layouts', 'read_bvh', 'write_bvh', 'BvhMotion', 'BvhFormatError', 'register_bvh_map',
-           'BVH_JOINT_MAPS']
+           'read_caption_file', 'bvh_folder_items', 'merge_layouts', 'read_bvh', 'write_bvh', 'BvhMotion',
+           'BvhFormatError', 'register_bvh_map', 'BVH_JOINT_MAPS']
 
 # %% ../nbs/02_data.ipynb #18acc18b
 def n_features(n_joints: int) -> int:
@@ -716,6 +716,54 @@ def bvh_item(path,  # a .bvh file
     if spec.n_joints != T2M.n_joints: raise ValueError(f"BVH import gives t2m joints (22); spec {spec.name!r} has {spec.n_joints}")
     m = read_bvh(path, target_fps=spec.fps, **read_kw)
     return MotionItem(Path(path).stem if name is None else name, m.joints, list(captions))
+
+# %% ../nbs/02_data.ipynb #e5fc7b03
+def read_caption_file(path,  # a .txt file: one caption per line
+                      spec: DatasetSpec = T2M_SPEC,
+                     ) -> list[Caption]:
+    "Captions of a text file beside a motion: plain lines (tokenised when written) or HumanML3D `caption#tokens#from#to` lines."
+    path = Path(path)
+    caps = []
+    for n, line in enumerate(read_layout_text(path).splitlines(), 1):
+        if not line.strip(): continue
+        if spec.field_sep not in line: caps.append(Caption(line.strip())); continue
+        try: caps.append(parse_caption_line(line, spec))
+        except ValueError as e: raise DatasetLayoutError(f"{path}, line {n}: {e}; write a plain caption or caption#tokens#from#to") from None
+    if not caps: raise DatasetLayoutError(f"{path} holds no caption; write one caption per line")
+    return caps
+
+def _item_name(rel: Path) -> str:
+    "A layout id from a file's path relative to the folder: folders joined by '_', other characters replaced by '_'."
+    name = re.sub(r'[^A-Za-z0-9_.-]', '_', '_'.join(rel.with_suffix('').parts))
+    return name if _NAME_RE.fullmatch(name) else f'm{name}'
+
+def bvh_folder_items(folder,  # folder of .bvh files, each with a .txt of captions of the same name beside it
+                     spec: DatasetSpec = T2M_SPEC,
+                     recursive: bool = False,  # also the files in sub-folders (ids join the folder names with '_')
+                     missing: str = 'error',  # a .bvh without captions: 'error' or 'skip' (with a `DatasetSkipWarning`)
+                     **read_kw,  # passed to `read_bvh` (mapping, scale, up)
+                    ) -> Iterator[MotionItem]:
+    "`MotionItem`s of a folder of captioned BVH files, for `write_humanml3d_layout`; checks every file's captions and id first."
+    folder = Path(folder)
+    if missing not in ('error', 'skip'): raise ValueError(f"missing must be 'error' or 'skip', got {missing!r}")
+    if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder of .bvh files")
+    files = sorted(p for p in (folder.rglob('*') if recursive else folder.iterdir()) if p.suffix.lower() == '.bvh' and p.is_file())
+    if not files:
+        raise DatasetLayoutError(f"{folder} holds no .bvh file" + ('' if recursive else ' (sub-folders are read with recursive=True)'))
+    todo, owner, lacking = [], {}, []
+    for f in files:
+        txt = f.with_suffix('.txt')
+        if not txt.is_file(): lacking.append(f); continue
+        name = _item_name(f.relative_to(folder))
+        if name in owner: raise ValueError(f"{owner[name]} and {f} would both get the id {name!r}; rename one of them")
+        owner[name] = f
+        todo.append((f, name, read_caption_file(txt, spec)))
+    if lacking and missing == 'error':
+        raise DatasetLayoutError(f"{len(lacking)} BVH file(s) have no captions beside them: " + ', '.join(str(f.with_suffix('.txt')) for f in lacking[:5])
+                                 + (' ...' if len(lacking) > 5 else '') + "; write one caption per line there, or skip them (missing='skip')")
+    if lacking: warnings.warn(f"{folder}: skipped {len(lacking)} BVH file(s) without a .txt of captions: {[f.name for f in lacking[:5]]}", DatasetSkipWarning)
+    if not todo: raise DatasetLayoutError(f"{folder}: no BVH file has captions beside it")
+    return (bvh_item(f, caps, name, spec, **read_kw) for f, name, caps in todo)
 
 # %% ../nbs/02_data.ipynb #9d8e8e2c
 def merge_layouts(out_dir,  # folder to create (or fill, with overwrite=True)

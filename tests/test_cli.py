@@ -138,3 +138,35 @@ def test_generate_gif_mp4_bvh_with_the_shipped_model(tmp_path):
     gap = 1e3 * np.linalg.norm(read_bvh(tmp_path / "a_person_walks_forward.bvh").joints - joints, axis=-1)
     assert gap.max() <= worst + 0.06 and abs(gap.mean() - mean) <= 0.06  # the printed numbers, to their rounding
     assert bound <= worst + 0.05 < 2 * bound + 0.5
+
+
+def test_data_bvh_builds_a_layout_from_captioned_files(tmp_path):
+    """`mdmoe data bvh`: a folder of BVH files (two rigs) with captions beside them becomes a loadable layout."""
+    from mdmoe.bvh import write_bvh
+    from mdmoe.data import HumanML3DDataset
+    from mdmoe.motion import demo_motion
+    src = tmp_path / "captures"
+    src.mkdir()
+    for i, names in enumerate(["mixamo", "cmu", "t2m", "lafan1"]):
+        write_bvh(src / f"take_{i}.bvh", demo_motion(60 + 10 * i), fps=20, names=names, scale=100)
+        (src / f"take_{i}.txt").write_text("a person walks forward\nsomeone takes a few steps\n")
+    res = mdmoe("data", "bvh", src, "--out", tmp_path / "data", "--splits", "0.5,0.25,0.25")
+    assert "wrote 4 motions" in res.stdout and "train 2, val 1, test 1" in res.stdout
+    ds = HumanML3DDataset(tmp_path / "data", split="train")
+    assert len(ds) == 2 and (tmp_path / "data" / "texts" / "take_0.txt").read_text().count("\n") == 2
+    got, want = np.load(tmp_path / "data" / "new_joints" / "take_0.npy")[:, 0, 1], demo_motion(59)[:, 0, 1]
+    np.testing.assert_allclose(got - got[0], want - want[0], atol=1e-3)  # the root's bounce (the layout puts the feet on the floor)
+    (src / "take_3.txt").unlink()
+    bad = mdmoe("data", "bvh", src, "--out", tmp_path / "data2", check=False)
+    assert bad.returncode == 2 and "take_3.txt" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "data2").exists()
+    ok = mdmoe("data", "bvh", src, "--out", tmp_path / "data2", "--skip-uncaptioned")
+    assert "wrote 3 motions" in ok.stdout
+
+
+def test_eval_takes_an_own_evaluator_folder(tmp_path):
+    """`mdmoe eval --evaluator FOLDER` loads an evaluator from `mdmoe train-evaluator`; a wrong folder or two evaluators are one-line errors."""
+    missing = mdmoe("eval", "shipped", "--data", tmp_path, "--evaluator", tmp_path / "no_evaluator", check=False)
+    assert missing.returncode == 2 and "no_evaluator" in missing.stderr and "Traceback" not in missing.stderr
+    both = mdmoe("eval", "shipped", "--data", tmp_path, "--evaluator", tmp_path, "--t2m-checkpoint", tmp_path / "finest.tar", check=False)
+    assert both.returncode == 2 and "not both" in both.stderr
