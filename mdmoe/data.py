@@ -1,4 +1,4 @@
-"""`DatasetSpec`, the HumanML3D / KIT-ML folder layout (reader and writer), caption tokens, normalisation and typed batches.
+"""The HumanML3D / KIT-ML folder layout: reader, normalisation, typed batches, writer, BVH folders and merging.
 
 Docs: https://mdmoe.github.io/mdmoe/data.html.md"""
 
@@ -10,272 +10,29 @@ import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import torch
 from torch.utils.data import Dataset
-from .skeleton import Skeleton, T2M, KIT
+from .skeleton import T2M
 from .motion import joints_to_features, features_to_joints
-from .files import MdmoeError, atomic_write, check_out_folder, save_array, staged_folder
+from .dataspec import (T2M_SPEC, KIT_SPEC, n_features, DatasetSpec, DatasetLayoutError, DatasetSkipWarning,
+                            Caption, parse_caption_line, format_caption_line, pos_tag_caption)
+from .files import atomic_write, check_out_folder, save_array, staged_folder
+
+# defined in dataspec (split out of this module); importable from here, as before
+_all_ = ['T2M_SPEC', 'KIT_SPEC', 'n_features', 'DatasetSpec', 'DatasetLayoutError', 'DatasetSkipWarning', 'Caption',
+         'parse_caption_line', 'format_caption_line', 'pos_tag_caption']
 
 # %% auto #0
-__all__ = ['T2M_SPEC', 'KIT_SPEC', 'n_features', 'DatasetSpec', 'DatasetLayoutError', 'DatasetSkipWarning', 'Caption',
-           'parse_caption_line', 'format_caption_line', 'pos_tag_caption', 'normalize', 'denormalize', 'group_std',
-           'Moments', 'mean_std_from_moments', 'read_layout_text', 'load_split_ids', 'check_stats', 'load_mean_std',
-           'compute_mean_std', 'MotionEntry', 'MotionSample', 'HumanML3DDataset', 'MotionBatch', 'lengths_to_mask',
-           'collate', 'MotionItem', 'LayoutInfo', 'check_out_dir', 'write_humanml3d_layout', 'bvh_item',
-           'read_caption_file', 'bvh_folder_items', 'merge_layouts', 'read_bvh', 'write_bvh', 'BvhMotion',
+__all__ = ['normalize', 'denormalize', 'group_std', 'Moments', 'mean_std_from_moments', 'read_layout_text', 'load_split_ids',
+           'check_stats', 'load_mean_std', 'compute_mean_std', 'MotionEntry', 'MotionSample', 'HumanML3DDataset',
+           'MotionBatch', 'lengths_to_mask', 'collate', 'MotionItem', 'LayoutInfo', 'check_out_dir',
+           'write_humanml3d_layout', 'bvh_item', 'read_caption_file', 'bvh_folder_items', 'merge_layouts', 'T2M_SPEC',
+           'KIT_SPEC', 'n_features', 'DatasetSpec', 'DatasetLayoutError', 'DatasetSkipWarning', 'Caption',
+           'parse_caption_line', 'format_caption_line', 'pos_tag_caption', 'read_bvh', 'write_bvh', 'BvhMotion',
            'BvhFormatError', 'register_bvh_map', 'BVH_JOINT_MAPS']
-
-# %% ../nbs/02_data.ipynb #18acc18b
-def n_features(n_joints: int) -> int:
-    "Feature size d = 4 + (j-1)*3 + (j-1)*6 + j*3 + 4 = 12 j - 1 of a skeleton with `n_joints` joints."
-    return 4 + (n_joints - 1) * 9 + n_joints * 3 + 4
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    "Every constant of one text-motion dataset stored in the HumanML3D layout."
-    name: str  # the reference's `dataset_name`: 't2m' (HumanML3D) or 'kit' (KIT-ML)
-    n_feats: int  # d, feature size (12 j - 1)
-    n_joints: int  # j
-    fps: float  # frame rate of the features; sub-caption tags (seconds) become frames with it
-    min_frames: int  # motions and sub-caption crops with fewer frames are dropped (`min_motion_len`)
-    max_source_frames: int  # ... and with more frames than this (the reference drops len >= 200)
-    max_frames: int  # longest training window; items are zero-padded to it (`max_motion_length`)
-    unit_length: int  # window lengths are multiples of it (the T2M evaluator downsamples time by 4)
-    double_crop_prob: float  # chance that a window is one unit shorter than the longest multiple
-    skeleton: Skeleton  # skeleton of the joints (`new_joints`) and of the writer's feature extraction
-    feet_thre: float  # foot-contact threshold on the squared per-frame displacement (`process_file`)
-    motion_dir: str = 'new_joint_vecs'
-    joints_dir: str = 'new_joints'
-    text_dir: str = 'texts'
-    mean_file: str = 'Mean.npy'
-    std_file: str = 'Std.npy'
-    splits: tuple[str, ...] = ('train', 'val', 'test')  # split files `<split>.txt`, one id per line
-    field_sep: str = '#'  # caption#tokens#from#to
-    token_sep: str = ' '  # between tokens
-    pos_sep: str = '/'  # word/POS
-
-    def __post_init__(self):
-        if self.n_feats != n_features(self.n_joints):
-            raise ValueError(f"DatasetSpec {self.name!r}: n_feats={self.n_feats} but {self.n_joints} joints give {n_features(self.n_joints)}")
-        if self.skeleton.n_joints != self.n_joints:
-            raise ValueError(f"DatasetSpec {self.name!r}: skeleton {self.skeleton.name!r} has {self.skeleton.n_joints} joints, spec says {self.n_joints}")
-        if self.max_frames % self.unit_length or self.min_frames < 2 * self.unit_length or self.max_frames > self.max_source_frames:
-            raise ValueError(f"DatasetSpec {self.name!r}: need max_frames % unit_length == 0, min_frames >= 2 * unit_length "
-                             f"and max_frames <= max_source_frames (got {self.max_frames}, {self.unit_length}, {self.min_frames}, {self.max_source_frames})")
-
-    @property
-    def feature_groups(self) -> dict[str, slice]:
-        "The seven blocks of the feature vector, in order, as slices of the last axis."
-        j = self.n_joints
-        sizes = dict(root_rot_vel=1, root_lin_vel=2, root_y=1, ric=(j - 1) * 3, rot=(j - 1) * 6, vel=j * 3, contact=4)
-        ends = np.cumsum(list(sizes.values()))
-        return {k: slice(int(e - n), int(e)) for (k, n), e in zip(sizes.items(), ends)}
-
-T2M_SPEC = DatasetSpec(name='t2m', n_feats=263, n_joints=22, fps=20., min_frames=40, max_source_frames=199, max_frames=196,
-                       unit_length=4, double_crop_prob=1 / 3, skeleton=T2M, feet_thre=0.002)
-KIT_SPEC = DatasetSpec(name='kit', n_feats=251, n_joints=21, fps=12.5, min_frames=24, max_source_frames=199, max_frames=196,
-                       unit_length=4, double_crop_prob=1 / 3, skeleton=KIT, feet_thre=0.05)
-
-# %% ../nbs/02_data.ipynb #3efc871e
-class DatasetLayoutError(MdmoeError, ValueError):
-    "A folder that does not follow the HumanML3D / KIT-ML layout (missing or malformed files)."
-
-class DatasetSkipWarning(UserWarning):
-    "Motions or captions dropped while loading a dataset, counted per reason."
-
-# %% ../nbs/02_data.ipynb #7594db7e
-@dataclass(frozen=True)
-class Caption:
-    "One caption of a motion: text, optional `word/POS` tokens, and the described span in seconds (0, 0 = whole)."
-    text: str
-    tokens: tuple[str, ...] | None = None  # word/POS tokens; None = tag the text with `pos_tag_caption`
-    start: float = 0.  # seconds
-    end: float = 0.  # seconds
-
-    def __post_init__(self):
-        if self.tokens is not None: object.__setattr__(self, 'tokens', tuple(self.tokens))
-
-    @property
-    def is_whole(self) -> bool: return self.start == 0. and self.end == 0.
-
-def parse_caption_line(line: str, spec: DatasetSpec = T2M_SPEC) -> Caption:
-    "Parse one `caption#tokens#from#to` line; NaN tags become 0.0 as in the reference. Raises ValueError."
-    parts = line.strip().split(spec.field_sep)  # the reference's line.strip().split('#')
-    if len(parts) != 4:
-        raise ValueError(f"expected 4 {spec.field_sep!r}-separated fields caption{spec.field_sep}tokens{spec.field_sep}from"
-                         f"{spec.field_sep}to, got {len(parts)}: {line.strip()!r}")
-    text, toks, a, b = parts
-    if not text.strip(): raise ValueError(f"empty caption: {line.strip()!r}")
-    tokens = tuple(t for t in toks.split(spec.token_sep) if t)
-    bad = [t for t in tokens if spec.pos_sep not in t]
-    if bad: raise ValueError(f"token {bad[0]!r} is not word{spec.pos_sep}POS: {line.strip()!r}")
-    try: start, end = float(a), float(b)
-    except ValueError: raise ValueError(f"from/to tags {a!r}, {b!r} are not numbers (seconds): {line.strip()!r}") from None
-    return Caption(text, tokens, 0. if np.isnan(start) else start, 0. if np.isnan(end) else end)
-
-def format_caption_line(caption: Caption, spec: DatasetSpec = T2M_SPEC) -> str:
-    "The `caption#tokens#from#to` line of a tokenised caption, as HumanML3D writes it (no newline)."
-    if caption.tokens is None: raise ValueError(f"caption {caption.text!r} has no tokens; tag it with `pos_tag_caption` first")
-    return spec.field_sep.join([caption.text, spec.token_sep.join(caption.tokens), str(float(caption.start)), str(float(caption.end))])
-
-# %% ../nbs/02_data.ipynb #e246980d
-def _words(s): return frozenset(s.split())
-
-_DET = _words("a an the this that these those his her their its my your our some any each every another no all both "
-              "either neither which what whatever whose")
-_PRON = _words("i me you he him she it we us they them himself herself itself themselves yourself myself ourselves "
-               "someone somebody something anyone anybody anything everyone everybody everything nobody nothing none "
-               "who whom mine hers theirs ours yours oneself whoever")
-_ADP = _words("with in on at to from into onto over under around across through toward towards behind along about by of "
-              "for above below beneath between against like after before during until within without near beside besides "
-              "among throughout past upon via inside outside underneath per up down out off than as")
-_ADP_OR_ADV = _words("around over about along across through past in on inside outside underneath above below behind by")
-_CCONJ = _words("and or but nor")
-_SCONJ = _words("while because if although though whereas since unless whether")
-_AUX = _words("is are was were be been being am can could will would shall should may might must ca wo")
-_AUX_OR_VERB = {'do': 'do', 'does': 'do', 'did': 'do', 'have': 'have', 'has': 'have', 'had': 'have'}
-_NUM = _words("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-              "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand")
-_ADV = _words("then again back backward backwards forward forwards sideways sideway away together also very too still just "
-              "once twice there here almost quite when where how why so clockwise counterclockwise anticlockwise upward "
-              "upwards downward downwards outward outwards inward inwards ahead apart aside afterwards later fast far even "
-              "only already always never often soon now else instead rather more most less least halfway overhead enough "
-              "sidewards sideward meanwhile finally first")
-_ADJ = _words("left right other same different slow quick big small large little high low wide narrow long short full half "
-              "several few many much whole entire straight original circular random heavy light hard soft deep tall upper "
-              "lower rear next last second third final single double triple normal regular sudden steady gentle "
-              "brief tiny huge open ready flat sharp new old young happy sad angry excited tired drunk careful graceful "
-              "upright wild crazy strong weak quiet loud calm awkward proper certain various similar opposite")
-_ADJ_SUFFIXES = ('ful', 'ous', 'ive', 'ic', 'al', 'able', 'ible', 'less', 'ish', 'ular')
-_NOUN = _words("arm leg hand head foot knee shoulder hip elbow wrist ankle toe finger thumb chest body torso waist neck face "
-               "heel palm fist thigh calf shin stomach belly abdomen butt buttock bottom side mouth eye ear nose chin lip hair "
-               "spine pelvis trunk limb forearm person man woman guy lady boy girl child kid figure character individual "
-               "human subject dancer player athlete zombie monkey robot animal soldier boxer ball chair stair object box "
-               "table floor ground wall door window bar rope stick cup glass bottle phone bag item thing car bench bed couch "
-               "sofa rail handrail railing ladder beam pole weight dumbbell barbell racket club bucket basket baseball "
-               "basketball football golf tennis guitar violin drum hat book food water air hole shovel broom sword gun "
-               "rifle arrow knife circle line direction position pose posture stance motion movement speed time way path "
-               "place spot area room space middle center centre top edge corner distance angle degree rhythm beat music "
-               "song routine workout form shape pattern beginning end half quarter lap meter inch second minute moment "
-               "sequence series rep repetition breath yoga ballet cartwheel somersault handstand signal interval level "
-               "stage people jack front")
-_NOUN_IRREGULAR = {'feet': 'foot', 'teeth': 'tooth', 'men': 'man', 'women': 'woman', 'children': 'child', 'people': 'people'}
-_VERB = _words("walk run jog jump hop skip leap kick punch throw catch pick lift raise lower put place set drop hold grab "
-               "reach push pull carry bring take turn spin rotate twist bend lean crouch squat kneel sit stand lie lay "
-               "crawl climb step stomp stamp shuffle stroll march sprint dance wave clap swing sway shake nod bow stretch "
-               "flex extend roll fall stumble trip slip balance rise get go come move start begin stop continue return "
-               "repeat perform make look point touch tap rub wash wipe scratch brush drink eat hit strike slap block dodge "
-               "duck jab fight swim fly flap skate slide glide tiptoe limp pace cross face lunge salute shrug cover close "
-               "stir pour play pretend act mimic imitate seem appear try use keep let kiss hug gesture sneak creep prance "
-               "bounce hurdle stagger wobble flail rest wait stay land leave enter exit pass follow chase bump hang sweep "
-               "mop paint write draw type dig row paddle pedal ride drive steer aim shoot fire swat juggle dribble bat "
-               "pitch serve jerk tilt tip flip tumble swivel pivot wiggle shimmy wriggle spread tuck fold clasp grasp grip "
-               "squeeze press warm exercise train practice prepare celebrate cheer recover regain straighten adjust shift "
-               "alternate motion beckon call talk speak yell sing laugh cry sneeze cough drag tug toss hurl bowl fetch "
-               "search check inspect examine observe watch see notice wander roam vault spring pounce dive plunge become "
-               "finish complete want need hunch slouch rock trot gallop skid steady brace stamp lurch wade tread scoop "
-               "sprinkle shovel rake swipe chop slice stab swing unfold open hop")
-_VERB_IRREGULAR = {'ran': 'run', 'sat': 'sit', 'stood': 'stand', 'threw': 'throw', 'thrown': 'throw', 'took': 'take',
-                   'taken': 'take', 'held': 'hold', 'went': 'go', 'gone': 'go', 'got': 'get', 'gotten': 'get', 'made': 'make',
-                   'fell': 'fall', 'fallen': 'fall', 'knelt': 'kneel', 'bent': 'bend', 'spun': 'spin', 'struck': 'strike',
-                   'caught': 'catch', 'brought': 'bring', 'leapt': 'leap', 'began': 'begin', 'begun': 'begin', 'came': 'come',
-                   'saw': 'see', 'seen': 'see', 'shook': 'shake', 'shaken': 'shake', 'swung': 'swing', 'hung': 'hang',
-                   'rose': 'rise', 'risen': 'rise', 'flew': 'fly', 'flown': 'fly', 'swam': 'swim', 'drew': 'draw',
-                   'drawn': 'draw', 'wrote': 'write', 'written': 'write', 'rode': 'ride', 'ridden': 'ride', 'drove': 'drive',
-                   'driven': 'drive', 'dove': 'dive', 'slid': 'slide', 'swept': 'sweep', 'led': 'lead', 'crept': 'creep',
-                   'sprang': 'spring', 'sprung': 'spring', 'shot': 'shoot', 'fought': 'fight', 'kept': 'keep', 'lain': 'lie',
-                   'lying': 'lie', 'done': 'do', 'doing': 'do', 'having': 'have'}
-_NOT_ADVERB_LY = _words("fly belly ugly holy jelly rally family apply supply reply lonely lovely friendly silly")
-
-def _verb_forms(base):
-    "Inflections of a regular verb: 3rd person, past and -ing, with e-dropping, y->ie and consonant doubling."
-    cvc = re.fullmatch(r'[^aeiou]*[aeiou][^aeiouwxy]', base) is not None
-    third = base + 'es' if base.endswith(('s', 'sh', 'ch', 'x', 'z', 'o')) else (base[:-1] + 'ies' if re.search(r'[^aeiou]y$', base) else base + 's')
-    if base.endswith('e') and not base.endswith(('ee', 'ye', 'oe')): past, ing = base + 'd', base[:-1] + 'ing'
-    elif re.search(r'[^aeiou]y$', base): past, ing = base[:-1] + 'ied', base + 'ing'
-    elif cvc: past, ing = base + base[-1] + 'ed', base + base[-1] + 'ing'
-    else: past, ing = base + 'ed', base + 'ing'
-    if base.endswith('ie'): ing = base[:-2] + 'ying'
-    return (base, third, past, ing)
-
-@lru_cache(maxsize=None)
-def _verb_lemmas() -> dict[str, str]:
-    d = {f: v for v in _VERB for f in _verb_forms(v)}
-    d.update(_VERB_IRREGULAR)
-    return d
-
-def _noun_lemma(w):
-    if w in _NOUN_IRREGULAR: return _NOUN_IRREGULAR[w]
-    if w.endswith('ies') and w[:-3] + 'y' in _NOUN: return w[:-3] + 'y'
-    if w.endswith('es') and w[:-2] in _NOUN: return w[:-2]
-    if w.endswith('s') and (w[:-1] in _NOUN or w[:-1] in _VERB): return w[:-1]
-    if w.endswith('s') and not w.endswith(('ss', 'us', 'is')) and len(w) > 3: return w[:-1]
-    return w
-
-def _lexical(w):
-    "Context-free (POS, lemma) guess for a lower-case word."
-    verbs = _verb_lemmas()
-    for pos, words in (('DET', _DET), ('PRON', _PRON), ('CCONJ', _CCONJ), ('SCONJ', _SCONJ), ('AUX', _AUX), ('NUM', _NUM)):
-        if w in words: return pos, w
-    if w in _AUX_OR_VERB: return 'AUX', _AUX_OR_VERB[w]
-    if w == 'not': return 'PART', w
-    if w in _ADJ: return 'ADJ', w
-    if w in _ADP: return 'ADP', w
-    if w in _ADV: return 'ADV', w
-    if w in _NOUN or w in _NOUN_IRREGULAR: return 'NOUN', _noun_lemma(w)
-    if w in verbs: return 'VERB', verbs[w]
-    if w.endswith('ly') and w not in _NOT_ADVERB_LY: return 'ADV', w
-    if w.endswith('s') and _noun_lemma(w) in _NOUN: return 'NOUN', _noun_lemma(w)
-    if w.endswith('ing') and len(w) > 5: return 'VERB', w[:-4] if w[-4] == w[-5] else w[:-3]
-    if w.endswith('ed') and len(w) > 4: return 'VERB', w[:-3] if w[-3] == w[-4] else w[:-2]
-    if w.endswith(_ADJ_SUFFIXES): return 'ADJ', w
-    return 'NOUN', _noun_lemma(w)
-
-def _rule_tag(text):
-    "(word, POS, lemma) of the alphabetic tokens of `text` by the built-in lexicon and context rules."
-    words = re.findall(r"[A-Za-z]+(?=n't)|n't|'[A-Za-z]+|[A-Za-z]+|\d+(?:\.\d+)?|[^\sA-Za-z\d]+", text)
-    nonalpha = lambda w: ['PART' if w.startswith(("n'", "'")) else 'NUM' if w[0].isdigit() else 'PUNCT', w]
-    tags = [list(_lexical(w.lower())) if w.isalpha() else nonalpha(w) for w in words]  # non-alpha tokens give context only
-    nxt = lambda i: tags[i + 1][0] if i + 1 < len(tags) else None
-    prv = lambda i: tags[i - 1][0] if i > 0 else None
-    for i, (w, t) in enumerate(zip(words, tags)):
-        lw = w.lower()
-        if not w.isalpha(): continue
-        if lw in _AUX_OR_VERB and nxt(i) not in ('VERB', 'PART'): t[0] = 'VERB'  # 'does a cartwheel' vs 'does not'
-        elif lw == 'to': t[0] = 'PART' if nxt(i) == 'VERB' and _verb_lemmas().get(words[i + 1].lower()) == words[i + 1].lower() else 'ADP'
-        elif lw == 'her': t[0] = 'DET' if nxt(i) in ('NOUN', 'ADJ') else 'PRON'
-        elif lw in ('left', 'right'): t[0] = 'ADJ' if nxt(i) in ('NOUN', 'ADJ') else ('NOUN' if prv(i) in ('DET', 'ADJ') else 'ADV')
-        elif lw in _ADP_OR_ADV and nxt(i) not in ('DET', 'PRON', 'NOUN', 'NUM', 'ADJ'): t[0] = 'ADV'
-        elif t[0] == 'ADV' and lw in ('back', 'front', 'side') and prv(i) in ('DET', 'ADJ'): t[0] = 'NOUN'
-        elif t[0] == 'VERB' and not lw.endswith(('ing', 'ed')) and lw not in _VERB_IRREGULAR:
-            after_ing = i > 0 and tags[i - 1][0] == 'VERB' and words[i - 1].lower().endswith('ing') and t[1] == lw
-            if prv(i) in ('DET', 'ADJ', 'NUM') or after_ing: t[0], t[1] = 'NOUN', _noun_lemma(lw) if lw not in _VERB else lw
-    return [(w, t[0], t[1]) for w, t in zip(words, tags) if w.isalpha()]
-
-@lru_cache(maxsize=None)
-def _spacy_nlp():
-    "spaCy's en_core_web_sm pipeline, or None where spaCy or the model is not installed."
-    try:
-        import spacy
-        return spacy.load('en_core_web_sm')
-    except (ImportError, OSError): return None
-
-def pos_tag_caption(text: str,  # one caption
-                    backend: str = 'auto',  # 'auto' (spaCy when installed, else rules), 'spacy' or 'rules'
-                   ) -> list[str]:
-    "HumanML3D `word/POS` tokens of a caption (spaCy en_core_web_sm when installed, else an approximate built-in tagger)."
-    if backend not in ('auto', 'spacy', 'rules'): raise ValueError(f"backend must be 'auto', 'spacy' or 'rules', got {backend!r}")
-    text = text.replace('-', '')
-    nlp = None if backend == 'rules' else _spacy_nlp()
-    if backend == 'spacy' and nlp is None:
-        raise ImportError("pos_tag_caption(backend='spacy') needs spaCy and its en_core_web_sm model; install both or use backend='rules'")
-    if nlp is None: triples = _rule_tag(text)
-    else: triples = [(t.text, t.pos_, t.lemma_) for t in nlp(text) if t.text.isalpha()]
-    return [f"{lem if pos in ('NOUN', 'VERB') and w != 'left' else w}/{pos}" for w, pos, lem in triples]
 
 # %% ../nbs/02_data.ipynb #fb0a0c1a
 def _stats_like(x, a):

@@ -1,4 +1,4 @@
-"""The official T2M text-motion evaluator (networks, safe checkpoint loading, GloVe/POS text inputs, motion inputs) and an own contrastive evaluator for when the official one is absent.
+"""`ContrastiveEvaluator`: an own text-motion evaluator, trained with InfoNCE on any dataset in the HumanML3D layout, for when the official T2M evaluator is absent; and where both evaluators are documented.
 
 Docs: https://mdmoe.github.io/mdmoe/evaluator.html.md"""
 
@@ -6,468 +6,52 @@ Docs: https://mdmoe.github.io/mdmoe/evaluator.html.md"""
 
 # %% ../nbs/10_evaluator.ipynb #7adb8789
 from __future__ import annotations
-import builtins
-import contextlib
 import dataclasses
 import json
 import math
-import pickle
 import warnings
-from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.data import DataLoader
 
-from .data import T2M_SPEC, DatasetSpec, HumanML3DDataset, collate, lengths_to_mask, normalize, pos_tag_caption
-from .metrics import EvalEmbeddings
+from .data import T2M_SPEC, DatasetSpec, HumanML3DDataset, collate, lengths_to_mask
 from .text import TextEncoder, TextEncoderConfig, bundle_encoder, encoder_inside, mean_pool
-from .files import MdmoeError, atomic_text, save_tensors, staged_folder, verify_checksums, write_checksums
+from .files import atomic_text, save_tensors, staged_folder, verify_checksums, write_checksums
 from .config import Config
+from .t2m_evaluator import (POS_ENUMERATOR, VIP_LISTS, SOS_TOKEN, EOS_TOKEN, PAD_TOKEN, UNK_WORD, GLOVE_PREFIX,
+                                T2M_CHECKPOINT_TOP_KEYS, T2M_NETWORKS, T2M_DOWNLOAD_HINT, GLOVE_DOWNLOAD_HINT,
+                                T2MEvaluatorConfig, bigru_last, MovementConvEncoder, TextEncoderBiGRUCo,
+                                MotionEncoderBiGRUCo, build_t2m_networks, UnsafeCheckpointError,
+                                CheckpointLayoutError, check_state_dict, load_t2m_checkpoint, load_plain_pickle,
+                                pos_onehot, split_token, WordVectorizer, TextInputs, pad_tokens,
+                                tokens_to_text_inputs, captions_to_tokens, prepare_motions, TextMotionEvaluator,
+                                T2MEvaluator, _DOWN_CONV, _eval_mode)
+
+# defined in t2m_evaluator (split out of this module); importable from here, as before
+_all_ = ['POS_ENUMERATOR', 'VIP_LISTS', 'SOS_TOKEN', 'EOS_TOKEN', 'PAD_TOKEN', 'UNK_WORD', 'GLOVE_PREFIX',
+         'T2M_CHECKPOINT_TOP_KEYS', 'T2M_NETWORKS', 'T2M_DOWNLOAD_HINT', 'GLOVE_DOWNLOAD_HINT', 'T2MEvaluatorConfig',
+         'bigru_last', 'MovementConvEncoder', 'TextEncoderBiGRUCo', 'MotionEncoderBiGRUCo', 'build_t2m_networks',
+         'UnsafeCheckpointError', 'CheckpointLayoutError', 'check_state_dict', 'load_t2m_checkpoint',
+         'load_plain_pickle', 'pos_onehot', 'split_token', 'WordVectorizer', 'TextInputs', 'pad_tokens',
+         'tokens_to_text_inputs', 'captions_to_tokens', 'prepare_motions', 'TextMotionEvaluator', 'T2MEvaluator']
 
 # %% auto #0
-__all__ = ['POS_ENUMERATOR', 'VIP_LISTS', 'SOS_TOKEN', 'EOS_TOKEN', 'PAD_TOKEN', 'UNK_WORD', 'GLOVE_PREFIX',
-           'T2M_CHECKPOINT_TOP_KEYS', 'T2M_NETWORKS', 'T2M_DOWNLOAD_HINT', 'GLOVE_DOWNLOAD_HINT', 'CONTRASTIVE_FORMAT',
-           'CONTRASTIVE_VERSION', 'CONTRASTIVE_WEIGHTS', 'CONTRASTIVE_CONFIG', 'T2MEvaluatorConfig', 'bigru_last',
+__all__ = ['CONTRASTIVE_FORMAT', 'CONTRASTIVE_VERSION', 'CONTRASTIVE_WEIGHTS', 'CONTRASTIVE_CONFIG', 'ContrastiveEvaluatorConfig',
+           'ContrastiveMotionEncoder', 'info_nce_loss', 'same_text_mask', 'ContrastiveEvaluator',
+           'ContrastiveTrainConfig', 'ContrastiveTrainResult', 'train_contrastive_evaluator', 'POS_ENUMERATOR',
+           'VIP_LISTS', 'SOS_TOKEN', 'EOS_TOKEN', 'PAD_TOKEN', 'UNK_WORD', 'GLOVE_PREFIX', 'T2M_CHECKPOINT_TOP_KEYS',
+           'T2M_NETWORKS', 'T2M_DOWNLOAD_HINT', 'GLOVE_DOWNLOAD_HINT', 'T2MEvaluatorConfig', 'bigru_last',
            'MovementConvEncoder', 'TextEncoderBiGRUCo', 'MotionEncoderBiGRUCo', 'build_t2m_networks',
            'UnsafeCheckpointError', 'CheckpointLayoutError', 'check_state_dict', 'load_t2m_checkpoint',
            'load_plain_pickle', 'pos_onehot', 'split_token', 'WordVectorizer', 'TextInputs', 'pad_tokens',
-           'tokens_to_text_inputs', 'captions_to_tokens', 'prepare_motions', 'TextMotionEvaluator', 'T2MEvaluator',
-           'ContrastiveEvaluatorConfig', 'ContrastiveMotionEncoder', 'info_nce_loss', 'same_text_mask',
-           'ContrastiveEvaluator', 'ContrastiveTrainConfig', 'ContrastiveTrainResult', 'train_contrastive_evaluator']
-
-# %% ../nbs/10_evaluator.ipynb #bc71713c
-@dataclass(frozen=True)
-class T2MEvaluatorConfig(Config):
-    "Sizes of the official T2M evaluator (the reference's `EvaluatorModelWrapper` options)."
-    dim_pose: int = 263  # d: 263 HumanML3D, 251 KIT-ML
-    dim_word: int = 300  # w: GloVe vector size
-    dim_pos_ohot: int = 15  # p: POS categories
-    dim_text_hidden: int = 512  # h of the text BiGRU
-    dim_coemb_hidden: int = 512  # D: shared embedding size
-    dim_motion_hidden: int = 1024  # h of the motion BiGRU
-    dim_movement_enc_hidden: int = 512  # channels of the first movement conv
-    dim_movement_latent: int = 512  # channels of the movement code
-    max_text_len: int = 20  # word tokens kept, before sos/eos are added
-    max_motion_length: int = 196  # frames motions are zero-padded to
-    unit_length: int = 4  # frames per movement unit: the two stride-2 convs downsample by 4
-    n_contact: int = 4  # trailing foot-contact dims the evaluator never sees
-
-    def __post_init__(self):
-        if self.unit_length != 4: raise ValueError(f"T2MEvaluatorConfig.unit_length={self.unit_length}: the movement encoder's two stride-2 convs fix it at 4")
-        if self.max_motion_length % self.unit_length:
-            raise ValueError(f"T2MEvaluatorConfig.max_motion_length={self.max_motion_length} is not a multiple of unit_length={self.unit_length}")
-
-    @classmethod
-    def for_spec(cls, spec: DatasetSpec) -> T2MEvaluatorConfig:
-        "The evaluator of a dataset (HumanML3D `T2M_SPEC` or KIT-ML `KIT_SPEC`)."
-        return cls(dim_pose=spec.n_feats, max_motion_length=spec.max_frames, unit_length=spec.unit_length)
-
-POS_ENUMERATOR = {'VERB': 0, 'NOUN': 1, 'DET': 2, 'ADP': 3, 'NUM': 4, 'AUX': 5, 'PRON': 6, 'ADJ': 7, 'ADV': 8,
-                  'Loc_VIP': 9, 'Body_VIP': 10, 'Obj_VIP': 11, 'Act_VIP': 12, 'Desc_VIP': 13, 'OTHER': 14}
-
-VIP_LISTS = {
-    'Loc_VIP': ('left', 'right', 'clockwise', 'counterclockwise', 'anticlockwise', 'forward', 'back', 'backward',
-                'up', 'down', 'straight', 'curve'),
-    'Body_VIP': ('arm', 'chin', 'foot', 'feet', 'face', 'hand', 'mouth', 'leg', 'waist', 'eye', 'knee', 'shoulder', 'thigh'),
-    'Obj_VIP': ('stair', 'dumbbell', 'chair', 'window', 'floor', 'car', 'ball', 'handrail', 'baseball', 'basketball'),
-    'Act_VIP': ('walk', 'run', 'swing', 'pick', 'bring', 'kick', 'put', 'squat', 'throw', 'hop', 'dance', 'jump', 'turn',
-                'stumble', 'dance', 'stop', 'sit', 'lift', 'lower', 'raise', 'wash', 'stand', 'kneel', 'stroll',
-                'rub', 'bend', 'balance', 'flap', 'jog', 'shuffle', 'lean', 'rotate', 'spin', 'spread', 'climb'),
-    'Desc_VIP': ('slowly', 'carefully', 'fast', 'careful', 'slow', 'quickly', 'happy', 'angry', 'sad', 'happily',
-                 'angrily', 'sadly'),
-}
-
-SOS_TOKEN, EOS_TOKEN, PAD_TOKEN = 'sos/OTHER', 'eos/OTHER', 'unk/OTHER'
-UNK_WORD = 'unk'
-GLOVE_PREFIX = 'our_vab'
-T2M_CHECKPOINT_TOP_KEYS = ('text_encoder', 'motion_encoder', 'movement_encoder', 'opt_text_encoder', 'opt_motion_encoder', 'epoch', 'iter')
-T2M_NETWORKS = ('text_encoder', 'motion_encoder', 'movement_encoder')
-T2M_DOWNLOAD_HINT = ("The T2M evaluator is a licensed download that mdmoe does not ship: run `prepare/download_t2m_evaluators.sh` "
-                     "of GuyTevet/motion-diffusion-model (it unpacks t2m/ and kit/), or use the evaluator download of "
-                     "EricGuo5513/text-to-motion (checkpoints/t2m/...), and pass the path of t2m/text_mot_match/model/finest.tar "
-                     "(kit/text_mot_match/model/finest.tar for KIT-ML)")
-GLOVE_DOWNLOAD_HINT = ("Get the glove/ folder with `prepare/download_glove.sh` of GuyTevet/motion-diffusion-model (or the GloVe "
-                       "download of EricGuo5513/text-to-motion) and pass that folder as glove_dir")
-
-# %% ../nbs/10_evaluator.ipynb #d1f6068b
-_LEAKY_SLOPE = 0.2  # the reference's LeakyReLU slope
-_MOVEMENT_DROPOUT = 0.2  # the reference's dropout in the movement encoder (inactive in eval mode)
-_DOWN_CONV = dict(kernel_size=4, stride=2, padding=1)  # halves the frame count
-
-def _init_weight(m: nn.Module):
-    "Xavier-normal weights and zero biases for Linear / Conv1d, as the reference's `init_weight`."
-    if isinstance(m, (nn.Conv1d, nn.Linear)):
-        nn.init.xavier_normal_(m.weight)
-        if m.bias is not None: nn.init.zeros_(m.bias)
-
-def _co_head(hidden: int, out: int) -> nn.Sequential:
-    "Linear(2h, h) -> LayerNorm -> LeakyReLU -> Linear(h, D): the reference's `output_net`."
-    return nn.Sequential(nn.Linear(2 * hidden, hidden), nn.LayerNorm(hidden), nn.LeakyReLU(_LEAKY_SLOPE), nn.Linear(hidden, out))
-
-def bigru_last(gru: nn.GRU,  # one-layer bidirectional, batch_first
-               h0: torch.Tensor,  # (2, 1, h) learned initial state
-               x: torch.Tensor,  # (b, t, i) padded inputs
-               lengths: torch.Tensor,  # (b,) valid steps, 1 <= length <= t
-              ) -> torch.Tensor:  # (b, 2h) last forward state | last backward state, in input order
-    "Final states of a BiGRU over packed sequences: packed in length-descending order, returned in input order."
-    order = torch.argsort(lengths, descending=True, stable=True)
-    packed = pack_padded_sequence(x[order], lengths[order].cpu(), batch_first=True, enforce_sorted=True)
-    _, last = gru(packed, h0.expand(-1, len(x), -1).contiguous())  # (2, b, h)
-    return torch.cat([last[0], last[1]], dim=-1)[torch.argsort(order)]
-
-class MovementConvEncoder(nn.Module):
-    "Movement encoder: two stride-2 convs + linear, (b, t, d-4) features -> (b, t/4, D') movement codes."
-    def __init__(self, input_size: int, hidden_size: int, output_size: int):
-        super().__init__()
-        self.main = nn.Sequential(nn.Conv1d(input_size, hidden_size, **_DOWN_CONV), nn.Dropout(_MOVEMENT_DROPOUT), nn.LeakyReLU(_LEAKY_SLOPE),
-                                  nn.Conv1d(hidden_size, output_size, **_DOWN_CONV), nn.Dropout(_MOVEMENT_DROPOUT), nn.LeakyReLU(_LEAKY_SLOPE))
-        self.out_net = nn.Linear(output_size, output_size)
-        self.apply(_init_weight)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (b, t, i) -> (b, t/4, D')
-        return self.out_net(self.main(x.transpose(1, 2)).transpose(1, 2))
-
-class TextEncoderBiGRUCo(nn.Module):
-    "Text encoder: (word vector + Linear(POS one-hot)) -> Linear -> BiGRU -> co-embedding head."
-    def __init__(self, word_size: int, pos_size: int, hidden_size: int, output_size: int):
-        super().__init__()
-        self.pos_emb = nn.Linear(pos_size, word_size)
-        self.input_emb = nn.Linear(word_size, hidden_size)
-        self.gru = nn.GRU(hidden_size, hidden_size, batch_first=True, bidirectional=True)
-        self.output_net = _co_head(hidden_size, output_size)
-        for m in (self.input_emb, self.pos_emb, self.output_net): m.apply(_init_weight)
-        self.hidden = nn.Parameter(torch.randn(2, 1, hidden_size))
-
-    def forward(self, word_embs: torch.Tensor,  # (b, n, w)
-                pos_ohot: torch.Tensor,  # (b, n, p)
-                cap_lens: torch.Tensor,  # (b,) tokens incl. sos/eos
-               ) -> torch.Tensor:  # (b, D)
-        x = self.input_emb(word_embs + self.pos_emb(pos_ohot))
-        return self.output_net(bigru_last(self.gru, self.hidden, x, cap_lens))
-
-class MotionEncoderBiGRUCo(nn.Module):
-    "Motion encoder: Linear over movement codes -> BiGRU -> co-embedding head."
-    def __init__(self, input_size: int, hidden_size: int, output_size: int):
-        super().__init__()
-        self.input_emb = nn.Linear(input_size, hidden_size)
-        self.gru = nn.GRU(hidden_size, hidden_size, batch_first=True, bidirectional=True)
-        self.output_net = _co_head(hidden_size, output_size)
-        for m in (self.input_emb, self.output_net): m.apply(_init_weight)
-        self.hidden = nn.Parameter(torch.randn(2, 1, hidden_size))
-
-    def forward(self, movements: torch.Tensor,  # (b, u, D') movement codes
-                m_lens: torch.Tensor,  # (b,) valid units (frames // 4)
-               ) -> torch.Tensor:  # (b, D)
-        return self.output_net(bigru_last(self.gru, self.hidden, self.input_emb(movements), m_lens))
-
-def build_t2m_networks(config: T2MEvaluatorConfig = T2MEvaluatorConfig()) -> dict[str, nn.Module]:
-    "The three networks of the official evaluator, freshly initialised, keyed as in the checkpoint."
-    c = config
-    return dict(text_encoder=TextEncoderBiGRUCo(c.dim_word, c.dim_pos_ohot, c.dim_text_hidden, c.dim_coemb_hidden),
-                motion_encoder=MotionEncoderBiGRUCo(c.dim_movement_latent, c.dim_motion_hidden, c.dim_coemb_hidden),
-                movement_encoder=MovementConvEncoder(c.dim_pose - c.n_contact, c.dim_movement_enc_hidden, c.dim_movement_latent))
-
-# %% ../nbs/10_evaluator.ipynb #4370c149
-class UnsafeCheckpointError(MdmoeError, pickle.UnpicklingError):
-    "A checkpoint that `torch.load(weights_only=True)` refuses: corrupt, or a pickle that would run code."
-
-class CheckpointLayoutError(MdmoeError, ValueError):
-    "A checkpoint whose keys or tensor shapes differ from the expected layout, or whose files differ from their checksums."
-
-def check_state_dict(state: Mapping,  # loaded state dict
-                     module: nn.Module,  # the network it is for (may live on the meta device)
-                     what: str,  # names the file and network in the error
-                    ):
-    "Raise `CheckpointLayoutError` unless `state` holds exactly `module`'s state-dict keys with the same shapes."
-    if not isinstance(state, Mapping): raise CheckpointLayoutError(f"{what}: expected a state dict, got {type(state).__name__}")
-    want = {k: tuple(v.shape) for k, v in module.state_dict().items()}
-    not_tensor = sorted(k for k, v in state.items() if not torch.is_tensor(v))
-    missing, unexpected = sorted(set(want) - set(state)), sorted(set(state) - set(want))
-    wrong = [f"{k} {tuple(state[k].shape)} (expected {want[k]})" for k in want
-             if k in state and torch.is_tensor(state[k]) and tuple(state[k].shape) != want[k]]
-    if missing or unexpected or wrong or not_tensor:
-        raise CheckpointLayoutError(f"{what}: the state dict does not match the expected layout: missing keys {missing}, "
-                                    f"unexpected keys {unexpected}, wrong shapes {wrong}, non-tensor values {not_tensor}")
-
-def load_t2m_checkpoint(path) -> dict:
-    "The official evaluator checkpoint as a dict, loaded with `weights_only=True` and its top-level keys checked."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"T2M evaluator checkpoint {path} not found. {T2M_DOWNLOAD_HINT}")
-    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise UnsafeCheckpointError(f"{path} was refused by torch.load(weights_only=True): it is corrupt or holds more than "
-                                    f"tensors and plain containers (a pickle that would run code). Re-download the official "
-                                    f"evaluator; do not load it with weights_only=False unless you trust its source. ({e})") from None
-    except (RuntimeError, EOFError, OSError) as e:
-        raise CheckpointLayoutError(f"{path} is not a readable torch checkpoint ({e}); re-download it. {T2M_DOWNLOAD_HINT}") from None
-    if not isinstance(ckpt, Mapping): raise CheckpointLayoutError(f"{path}: expected a dict checkpoint, got {type(ckpt).__name__}")
-    missing = [k for k in (*T2M_NETWORKS, 'epoch') if k not in ckpt]
-    unexpected = sorted(set(ckpt) - set(T2M_CHECKPOINT_TOP_KEYS))
-    if missing or unexpected:
-        raise CheckpointLayoutError(f"{path} is not a T2M evaluator checkpoint: missing top-level keys {missing}, unexpected keys "
-                                    f"{unexpected} (expected {list(T2M_CHECKPOINT_TOP_KEYS)}). {T2M_DOWNLOAD_HINT}")
-    return dict(ckpt)
-
-# %% ../nbs/10_evaluator.ipynb #7d15d639
-class _PlainUnpickler(pickle.Unpickler):
-    "Unpickler that builds only builtin list, dict, str and int; any other global is refused."
-    allowed = {(m, n) for m in ('builtins', '__builtin__') for n in ('list', 'dict', 'str', 'int')}
-
-    def find_class(self, module, name):
-        if (module, name) in self.allowed: return getattr(builtins, name)
-        raise pickle.UnpicklingError(f"global {module}.{name} is not allowed: only plain lists, dicts, str and int may be unpickled")
-
-def load_plain_pickle(path):
-    "Unpickle a file of plain lists / dicts of str and int, refusing anything else (so no code can run)."
-    with open(path, 'rb') as f:
-        try: return _PlainUnpickler(f).load()
-        except (pickle.UnpicklingError, EOFError, ValueError) as e: raise pickle.UnpicklingError(f"{path}: {e}") from None
-
-_VIP_OF = {w: cat for cat, words in reversed(VIP_LISTS.items()) for w in words}  # word -> category, the first list wins
-
-def pos_onehot(pos: str) -> np.ndarray:  # (p,) float32
-    "One-hot of a POS category, OTHER when it is not one of `POS_ENUMERATOR`."
-    v = np.zeros(len(POS_ENUMERATOR), dtype=np.float32)
-    v[POS_ENUMERATOR.get(pos, POS_ENUMERATOR['OTHER'])] = 1
-    return v
-
-def split_token(token: str) -> tuple[str, str]:
-    "(word, POS) of a `word/POS` token; ValueError naming the token otherwise."
-    parts = token.split('/')
-    if len(parts) != 2 or not parts[0]: raise ValueError(f"token {token!r} is not word/POS (one '/', a non-empty word)")
-    return parts[0], parts[1]
-
-class WordVectorizer:
-    "GloVe vectors and POS/VIP one-hots of `word/POS` tokens, read from the evaluator's `glove/` folder."
-    def __init__(self, glove_dir,  # folder with our_vab_data.npy, our_vab_words.pkl, our_vab_idx.pkl
-                 prefix: str = GLOVE_PREFIX,
-                 dim_word: int = T2MEvaluatorConfig.dim_word):
-        d = Path(glove_dir)
-        paths = [d / f'{prefix}_data.npy', d / f'{prefix}_words.pkl', d / f'{prefix}_idx.pkl']
-        missing = [p.name for p in paths if not p.is_file()]
-        if missing: raise FileNotFoundError(f"GloVe vocabulary files {missing} not found in {d}. {GLOVE_DOWNLOAD_HINT}")
-        try: vectors = np.load(paths[0])
-        except ValueError as e: raise ValueError(f"{paths[0]}: not a plain .npy array ({e})") from None
-        words, word2idx = load_plain_pickle(paths[1]), load_plain_pickle(paths[2])
-        if vectors.ndim != 2 or vectors.shape[1] != dim_word:
-            raise ValueError(f"{paths[0]}: vectors of shape {vectors.shape}, expected (vocabulary, {dim_word})")
-        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise ValueError(f"{paths[1]}: expected a list of words (str)")
-        if not isinstance(word2idx, dict) or any(not isinstance(word2idx.get(w), int) or not 0 <= word2idx[w] < len(vectors) for w in words):
-            raise ValueError(f"{paths[2]}: expected a dict giving every word of {paths[1].name} a row of {paths[0].name} (0..{len(vectors) - 1})")
-        self.word2vec = {w: vectors[word2idx[w]].astype(np.float32) for w in words}
-        if UNK_WORD not in self.word2vec: raise ValueError(f"{paths[1]}: the vocabulary has no {UNK_WORD!r} word")
-
-    def __len__(self): return len(self.word2vec)
-
-    def __getitem__(self, token: str) -> tuple[np.ndarray, np.ndarray]:  # (w,), (p,)
-        "Word vector and category one-hot of one `word/POS` token."
-        word, pos = split_token(token)
-        if word not in self.word2vec: return self.word2vec[UNK_WORD], pos_onehot('OTHER')
-        return self.word2vec[word], pos_onehot(_VIP_OF.get(word, pos))
-
-class TextInputs(NamedTuple):
-    "The official text encoder's inputs for a batch of captions."
-    word_embs: torch.Tensor  # (b, n, w) float32
-    pos_ohot: torch.Tensor  # (b, n, p) float32
-    cap_lens: torch.Tensor  # (b,) long, tokens incl. sos and eos
-
-def pad_tokens(tokens: Sequence[str],  # word/POS tokens of one caption
-               max_text_len: int = T2MEvaluatorConfig.max_text_len,
-              ) -> tuple[list[str], int]:  # n = max_text_len + 2 tokens, caption length incl. sos/eos
-    "sos + the first `max_text_len` tokens + eos, padded with unk/OTHER, as the reference's dataset items."
-    toks = [SOS_TOKEN, *tokens[:max_text_len], EOS_TOKEN]
-    return toks + [PAD_TOKEN] * (max_text_len + 2 - len(toks)), len(toks)
-
-def tokens_to_text_inputs(token_lists: Sequence[Sequence[str]],  # word/POS tokens per caption
-                          vectorizer: WordVectorizer,
-                          max_text_len: int = T2MEvaluatorConfig.max_text_len,
-                         ) -> TextInputs:
-    "Word vectors, POS one-hots and lengths of a batch of tokenised captions (input order kept)."
-    if isinstance(token_lists, str) or not len(token_lists): raise ValueError("token_lists must be a non-empty list of token lists")
-    words, poses, lens = [], [], []
-    for toks in token_lists:
-        if isinstance(toks, str): raise TypeError(f"each caption's tokens must be a list of word/POS strings, got the string {toks[:60]!r}")
-        padded, n = pad_tokens(list(toks), max_text_len)
-        w, p = zip(*(vectorizer[t] for t in padded))
-        words.append(np.stack(w)); poses.append(np.stack(p)); lens.append(n)
-    return TextInputs(torch.from_numpy(np.stack(words)), torch.from_numpy(np.stack(poses)), torch.tensor(lens))
-
-def captions_to_tokens(texts: Sequence[str],  # captions
-                       backend: str = 'auto',  # `pos_tag_caption` backend: 'auto', 'spacy' or 'rules'
-                      ) -> list[list[str]]:
-    "HumanML3D `word/POS` tokens of captions with `mdmoe.data.pos_tag_caption` (spaCy when installed, else rules; offline)."
-    if isinstance(texts, str): raise TypeError(f"texts must be a list of captions, got the string {texts[:60]!r}")
-    return [pos_tag_caption(t, backend) for t in texts]
-
-# %% ../nbs/10_evaluator.ipynb #04f98a64
-def prepare_motions(features: Sequence,  # b unnormalised feature arrays (t_i, d), numpy or torch
-                    mean, std,  # (d,) the evaluator's normalisation statistics
-                    max_frames: int = T2MEvaluatorConfig.max_motion_length,
-                    unit_length: int = T2MEvaluatorConfig.unit_length,
-                   ) -> tuple[torch.Tensor, torch.Tensor]:  # (b, max_frames, d) float32, (b,) long
-    "Crop (first frames, a multiple of `unit_length`, at most `max_frames`), normalise and zero-pad motions."
-    if isinstance(features, (np.ndarray, torch.Tensor)) and np.ndim(features) == 2: features = [features]
-    if not len(features): raise ValueError("features is empty; pass at least one (t, d) motion")
-    mean, std = np.asarray(mean, dtype=np.float32), np.asarray(std, dtype=np.float32)
-    d = mean.shape[-1]
-    if mean.shape != (d,) or std.shape != (d,): raise ValueError(f"mean and std must be (d,), got {mean.shape} and {std.shape}")
-    out, lengths = np.zeros((len(features), max_frames, d), dtype=np.float32), []
-    for i, f in enumerate(features):
-        f = f.detach().cpu().numpy() if torch.is_tensor(f) else np.asarray(f)
-        if f.ndim != 2 or f.shape[1] != d: raise ValueError(f"motion {i} has shape {f.shape}, expected (frames, {d})")
-        n = min(len(f), max_frames) // unit_length * unit_length
-        if n == 0: raise ValueError(f"motion {i} has {len(f)} frames; the evaluator needs at least {unit_length}")
-        out[i, :n] = normalize(f[:n].astype(np.float32), mean, std)
-        lengths.append(n)
-    return torch.from_numpy(out), torch.tensor(lengths)
-
-# %% ../nbs/10_evaluator.ipynb #547f07a6
-@contextlib.contextmanager
-def _eval_mode(module: nn.Module):
-    "Eval mode and no autograd inside the block; the previous mode is restored after."
-    was = module.training
-    module.eval()
-    try:
-        with torch.no_grad(): yield
-    finally: module.train(was)
-
-class TextMotionEvaluator(ABC):
-    "Captions and raw motion features in, (b, D) embeddings out, row i for input i (what the T2M metrics need)."
-    @property
-    @abstractmethod
-    def dim(self) -> int:
-        "D, the embedding size."
-
-    @abstractmethod
-    def encode_captions(self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None) -> torch.Tensor:
-        "(b, D) embeddings of captions (`tokens`: their word/POS tokens where the evaluator uses them)."
-
-    @abstractmethod
-    def encode_features(self, features: Sequence) -> torch.Tensor:
-        "(b, D) embeddings of b unnormalised (t_i, d) feature arrays."
-
-    def eval_embeddings(self, texts: Sequence[str],  # n captions, caption i describes motion i
-                        features: Sequence,  # n unnormalised (t_i, d) motions
-                        tokens: Sequence[Sequence[str]] | None = None,  # n token lists (official evaluator)
-                        mm_features: Sequence[Sequence] | None = None,  # s lists of r generations, for multimodality
-                        batch_size: int = 32,
-                       ) -> EvalEmbeddings:
-        "Embeddings of paired captions and motions (and optional repeated generations) as `EvalEmbeddings`."
-        if len(texts) != len(features): raise ValueError(f"got {len(texts)} captions but {len(features)} motions; they must pair up")
-        if tokens is not None and len(tokens) != len(texts): raise ValueError(f"got {len(tokens)} token lists for {len(texts)} captions")
-        starts = range(0, len(texts), batch_size)
-        text = np.concatenate([self.encode_captions(list(texts[s:s + batch_size]), None if tokens is None else list(tokens[s:s + batch_size]))
-                               .cpu().numpy() for s in starts])
-        motions = lambda fs: np.concatenate([self.encode_features(list(fs[s:s + batch_size])).cpu().numpy() for s in range(0, len(fs), batch_size)])
-        mm = None if mm_features is None else np.stack([motions(g) for g in mm_features])
-        return EvalEmbeddings(text, motions(features), mm)
-
-# %% ../nbs/10_evaluator.ipynb #55dfa50e
-def _stats(x, name: str, d: int) -> np.ndarray:
-    "A (d,) float32 statistic from an array or a .npy path."
-    if isinstance(x, (str, Path)):
-        if not Path(x).is_file(): raise FileNotFoundError(f"evaluator {name} file {x} not found (the evaluator download's meta/{name}.npy)")
-        x = np.load(x)
-    x = np.asarray(x, dtype=np.float32)
-    if x.shape != (d,) or not np.isfinite(x).all(): raise ValueError(f"evaluator {name} must be a finite ({d},) array, got shape {x.shape}")
-    return x
-
-class T2MEvaluator(nn.Module, TextMotionEvaluator):
-    "The official T2M text-motion evaluator (Guo et al. 2022): GloVe+POS text BiGRU, conv+BiGRU motion encoder."
-    def __init__(self, config: T2MEvaluatorConfig = T2MEvaluatorConfig(),
-                 vectorizer: WordVectorizer | None = None,  # needed by `encode_captions`
-                 mean=None, std=None,  # (d,) evaluator statistics or .npy paths, needed by `encode_features`
-                ):
-        super().__init__()
-        self.config, self.vectorizer, self.epoch = config, vectorizer, None
-        for name, net in build_t2m_networks(config).items(): setattr(self, name, net)
-        if (mean is None) != (std is None): raise ValueError("pass both mean and std of the evaluator, or neither")
-        self.mean = None if mean is None else _stats(mean, 'mean', config.dim_pose)
-        self.std = None if std is None else _stats(std, 'std', config.dim_pose)
-        if self.std is not None and (self.std <= 0).any(): raise ValueError(f"evaluator std has non-positive entries at {np.flatnonzero(self.std <= 0)[:8].tolist()}")
-
-    @classmethod
-    def from_checkpoint(cls, path,  # .../t2m/text_mot_match/model/finest.tar
-                        glove_dir=None,  # folder of our_vab_* files, for `encode_captions`
-                        device='cpu',
-                        mean=None, std=None,  # evaluator meta/mean.npy, meta/std.npy (arrays or paths), for `encode_features`
-                        spec: DatasetSpec = T2M_SPEC,  # KIT_SPEC for the KIT-ML evaluator
-                       ) -> T2MEvaluator:
-        "Load the official evaluator safely (`weights_only=True`), checking every key and shape, in eval mode."
-        config = T2MEvaluatorConfig.for_spec(spec)
-        ckpt = load_t2m_checkpoint(path)
-        vectorizer = None if glove_dir is None else WordVectorizer(glove_dir, dim_word=config.dim_word)
-        with torch.device('meta'): ev = cls(config)
-        for name in T2M_NETWORKS:
-            net = getattr(ev, name)
-            check_state_dict(ckpt[name], net, f"{path} [{name}]")
-            net.load_state_dict({k: v.float() for k, v in ckpt[name].items()}, assign=True)
-        ev.vectorizer, ev.epoch = vectorizer, ckpt['epoch']
-        if (mean is None) != (std is None): raise ValueError("pass both mean and std of the evaluator, or neither")
-        if mean is not None:
-            ev.mean, ev.std = _stats(mean, 'mean', config.dim_pose), _stats(std, 'std', config.dim_pose)
-        return ev.to(device).eval().requires_grad_(False)
-
-    @property
-    def dim(self) -> int: return self.config.dim_coemb_hidden
-
-    @property
-    def device(self) -> torch.device: return self.text_encoder.hidden.device
-
-    def embed_texts(self, word_embs: torch.Tensor,  # (b, n, w) GloVe vectors
-                    pos_ohot: torch.Tensor,  # (b, n, p) category one-hots
-                    cap_lens,  # (b,) tokens incl. sos/eos, 1..n
-                   ) -> torch.Tensor:  # (b, D), input order
-        "Text embeddings from the reference's tensors (any order; packing order is handled inside)."
-        c = self.config
-        word_embs, pos_ohot = torch.as_tensor(word_embs), torch.as_tensor(pos_ohot)
-        if word_embs.ndim != 3 or word_embs.shape[-1] != c.dim_word or pos_ohot.shape != (*word_embs.shape[:2], c.dim_pos_ohot):
-            raise ValueError(f"need word_embs (b, n, {c.dim_word}) and pos_ohot (b, n, {c.dim_pos_ohot}), got {tuple(word_embs.shape)} and {tuple(pos_ohot.shape)}")
-        cap_lens = torch.as_tensor(cap_lens, dtype=torch.long)
-        if cap_lens.shape != word_embs.shape[:1] or (cap_lens < 1).any() or (cap_lens > word_embs.shape[1]).any():
-            raise ValueError(f"cap_lens must be (b,)={tuple(word_embs.shape[:1])} with 1 <= length <= {word_embs.shape[1]}, got {cap_lens.tolist()}")
-        with _eval_mode(self):
-            return self.text_encoder(word_embs.to(self.device, torch.float32), pos_ohot.to(self.device, torch.float32), cap_lens)
-
-    def embed_motions(self, motions: torch.Tensor,  # (b, t, d) normalised with the evaluator's mean/std, zero-padded
-                      m_lens,  # (b,) valid frames
-                     ) -> torch.Tensor:  # (b, D), input order
-        "Motion embeddings: contact dims dropped, movement codes, BiGRU over `m_len // 4` units (input order kept)."
-        c = self.config
-        motions = torch.as_tensor(motions)
-        if motions.ndim != 3 or motions.shape[-1] != c.dim_pose:
-            raise ValueError(f"need motions (b, t, {c.dim_pose}) normalised with the evaluator's mean/std, got {tuple(motions.shape)}")
-        m_lens = torch.as_tensor(m_lens, dtype=torch.long)
-        units = m_lens // c.unit_length
-        if m_lens.shape != motions.shape[:1] or (units < 1).any() or (m_lens > motions.shape[1]).any():
-            raise ValueError(f"m_lens must be (b,)={tuple(motions.shape[:1])} with {c.unit_length} <= length <= {motions.shape[1]}, got {m_lens.tolist()}")
-        with _eval_mode(self):
-            movements = self.movement_encoder(motions.to(self.device, torch.float32)[..., :c.dim_pose - c.n_contact])  # (b, u, D')
-            return self.motion_encoder(movements, units)
-
-    def encode_captions(self, texts: Sequence[str], tokens: Sequence[Sequence[str]] | None = None) -> torch.Tensor:
-        "(b, D) embeddings of captions: the given word/POS tokens, else `captions_to_tokens(texts)`."
-        if self.vectorizer is None:
-            raise ValueError(f"this T2MEvaluator has no GloVe vocabulary; load it with from_checkpoint(..., glove_dir=...). {GLOVE_DOWNLOAD_HINT}")
-        tokens = captions_to_tokens(texts) if tokens is None else tokens
-        return self.embed_texts(*tokens_to_text_inputs(tokens, self.vectorizer, self.config.max_text_len))
-
-    def encode_features(self, features: Sequence) -> torch.Tensor:
-        "(b, D) embeddings of unnormalised features (cropped to a multiple of 4, normalised with the evaluator's statistics)."
-        if self.mean is None:
-            raise ValueError("this T2MEvaluator has no normalisation statistics; pass mean/std (the evaluator download's "
-                             "meta/mean.npy and meta/std.npy, not the dataset's Mean.npy/Std.npy) to from_checkpoint")
-        c = self.config
-        return self.embed_motions(*prepare_motions(features, self.mean, self.std, c.max_motion_length, c.unit_length))
+           'tokens_to_text_inputs', 'captions_to_tokens', 'prepare_motions', 'TextMotionEvaluator', 'T2MEvaluator']
 
 # %% ../nbs/10_evaluator.ipynb #63470980
 CONTRASTIVE_FORMAT = 'mdmoe.evaluator.ContrastiveEvaluator'
