@@ -85,7 +85,7 @@ class MotionOutput:
         if suffix in ('.npy', '.bvh') and len(idx) != 1:
             raise ValueError(f"{path}: a {suffix} file holds one motion and this output has {len(self)}; pass i=0..{len(self) - 1}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == '.npy': np.save(path, self.motion(idx[0])); return path
+        if suffix == '.npy': return save_array(path, self.motion(idx[0]), fsync=False)  # atomic; a full disk is a DiskFullError
         if suffix == '.bvh':
             from mdmoe.bvh import write_bvh
             return write_bvh(path, self.motion(idx[0]), fps=self.fps, **kwargs)
