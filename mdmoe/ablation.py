@@ -204,6 +204,7 @@ def append_run(csv, row: Mapping):
         line.to_csv(csv, mode='a', header=not csv.is_file() or csv.stat().st_size == 0, index=False)
 
 def has_run(csv, variant: str, seed: int, scale: str) -> bool:
+    "Whether runs.csv `csv` already holds a row for `variant` trained with `seed` at `scale`."
     df = read_runs(csv)
     return bool(((df.variant == variant) & (df.seed == seed) & (df.scale == scale)).any())
 

@@ -240,6 +240,7 @@ def window_starts(n_frames: int, window: int, overlap: int) -> list[int]:
     return starts
 
 class LongSample(NamedTuple):
+    "What `sample_long` returns: the stitched motion, where each window starts and where windows hand over."
     motion: torch.Tensor  # (b,n,f) normalised features
     starts: list[int]  # first frame of each window
     seams: list[int]  # where one window hands over to the next: the first frame of each crossfade and the first after it

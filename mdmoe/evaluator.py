@@ -260,6 +260,7 @@ class ContrastiveTrainConfig(Config):
             if getattr(self, k) < 1: raise ValueError(f"ContrastiveTrainConfig.{k}={getattr(self, k)} must be >= 1")
 
 class ContrastiveTrainResult(NamedTuple):
+    "What `train_contrastive_evaluator` returns: the trained evaluator and its loss curve."
     evaluator: ContrastiveEvaluator
     losses: list[float]  # loss of every step
 
