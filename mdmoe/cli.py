@@ -331,6 +331,19 @@ def demo(out: Path = typer.Option(Path("demo_out"), help="output folder"),
     typer.echo(f"wrote {page} (the gallery; {plotly_js_name()} beside it plays it offline) and the joints, {out}/*.npy "
                f"((frames, 22, 3) metres, y up, 20 fps)")
     typer.echo(_how_to_open(page))
+    _echo_checks(prompts, res)
+
+def _echo_checks(prompts, res):
+    "For the built-in prompts: whether each motion does what its prompt asks, read from its joints (`mdmoe.synth.check_prompt`)."
+    checked = [i for i, p in enumerate(prompts) if p in DEMO_PROMPTS]
+    if not checked: return
+    from mdmoe.synth_extract import check_prompt
+    try: rs = [check_prompt(res.motion(i), prompts[i]) for i in checked]
+    except ValueError as e: return typer.echo(f"prompts not checked: {e}")
+    typer.echo(f"{sum(r['ok'] for r in rs)} of {len(rs)} motions do what their prompt asks (read from the joints: mdmoe.synth.check_prompt):")
+    for r in rs:
+        missed = [k for k, v in r['criteria'].items() if not v]
+        typer.echo(f"  {'yes' if r['ok'] else 'no '}  {r['prompt']}" + (f" (missed: {', '.join(missed)})" if missed else ""))
 
 @app.command("eval")
 @_user_errors

@@ -17,17 +17,17 @@ from .synth_actions import ACTIONS, SynthConfig
 from .synth_captions import (make_captions, SynthMotion, generate_motion, NEW_PHRASINGS, INDIRECT_PHRASINGS,
                              CASUAL_PHRASINGS, _jsonable)
 from .synth_extract import (physical_stats, ExtractConfig, segment_actions, extract_attributes, attribute_accuracy,
-                            accuracy_table)
+                            accuracy_table, root_track, check_prompt, DEMO_CHECKS)
 
 # defined in the benchmark's other modules (split out of this one); importable from here, as before
 _all_ = ['ACTIONS', 'SynthConfig', 'make_captions', 'SynthMotion', 'generate_motion', 'NEW_PHRASINGS',
          'INDIRECT_PHRASINGS', 'CASUAL_PHRASINGS', 'physical_stats', 'ExtractConfig', 'segment_actions',
-         'extract_attributes', 'attribute_accuracy', 'accuracy_table']
+         'extract_attributes', 'attribute_accuracy', 'accuracy_table', 'root_track', 'check_prompt', 'DEMO_CHECKS']
 
 # %% auto #0
 __all__ = ['build_synth_dataset', 'ACTIONS', 'SynthConfig', 'make_captions', 'SynthMotion', 'generate_motion', 'NEW_PHRASINGS',
            'INDIRECT_PHRASINGS', 'CASUAL_PHRASINGS', 'physical_stats', 'ExtractConfig', 'segment_actions',
-           'extract_attributes', 'attribute_accuracy', 'accuracy_table']
+           'extract_attributes', 'attribute_accuracy', 'accuracy_table', 'root_track', 'check_prompt', 'DEMO_CHECKS']
 
 # %% ../nbs/03_synth.ipynb #77029944
 def _synth_item(args):

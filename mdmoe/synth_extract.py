@@ -1,4 +1,4 @@
-"""Reading a motion's attributes back from joints alone (`extract_attributes`), scoring them against the record (`attribute_accuracy`, `accuracy_table`), and physical plausibility statistics (`physical_stats`).
+"""Reading a motion's attributes back from joints alone (`extract_attributes`), scoring them against the record (`attribute_accuracy`, `accuracy_table`), physical plausibility statistics (`physical_stats`), and whether a motion does what a demo prompt asks (`check_prompt`).
 
 Docs: https://mdmoe.github.io/mdmoe/synth_extract.html.md"""
 
@@ -15,7 +15,8 @@ from .synth_body import _unit, _yaw_xz
 from .synth_actions import _params
 
 # %% auto #0
-__all__ = ['physical_stats', 'ExtractConfig', 'segment_actions', 'extract_attributes', 'attribute_accuracy', 'accuracy_table']
+__all__ = ['DEMO_CHECKS', 'physical_stats', 'ExtractConfig', 'segment_actions', 'extract_attributes', 'attribute_accuracy',
+           'accuracy_table', 'root_track', 'check_prompt']
 
 # %% ../nbs/02d_synth_extract.ipynb #e21c2ec1
 def physical_stats(joints,  # (t, j, 3) positions, metres, y up, floor at y = 0
@@ -315,3 +316,69 @@ def accuracy_table(results) -> 'pandas.DataFrame':
             a, b = tot.get(k, (0, 0))
             tot[k] = (a + c, b + n)
     return pd.DataFrame({'accuracy': {k: c / n for k, (c, n) in tot.items()}, 'n': {k: n for k, (c, n) in tot.items()}})
+
+# %% ../nbs/02d_synth_extract.ipynb #297b3478
+def root_track(joints,  # (t, 22, 3) positions, metres, y up
+               cfg: ExtractConfig = ExtractConfig()) -> dict:
+    "The root's ground path: `xz` (t, 2) m, `heading` (t,) degrees turned since the first frame (unwrapped, left positive), `speed` (t,) windowed m/s, `yaw0` the first frame's facing (rad)."
+    sig = _signals(joints, cfg)
+    return dict(xz=sig.J[:, 0, [0, 2]], heading=np.degrees(sig.heading - sig.heading[0]), speed=sig.speed, yaw0=float(sig.heading[0]))
+
+def _ahead(track, a, e):
+    "Root displacement from frame `a` to frame `e - 1` along the first frame's facing direction (m)."
+    return float(_yaw_xz(track['xz'][e - 1] - track['xz'][a], -track['yaw0'])[1])
+
+def _count(segs, actions): return sum(int(s.get('count') or 0) for s in segs if s['action'] in actions)
+
+def _walk_quickly_then_jump_twice(segs, track, cfg):
+    w = next((s for s in segs if s['action'] == 'walk'), None)
+    jumps = _count([s for s in segs if w and s['start_frame'] >= w['end_frame']], ('jump', 'jump_forward'))
+    return ({'walks forward': w is not None, 'quickly': w is not None and w['speed'] == 'fast', 'then jumps twice': jumps == 2},
+            dict(walk_speed=w and w['speed'], jumps_after=jumps))
+
+def _run_in_a_circle_left(segs, track, cfg):
+    a, e = (segs[0]['start_frame'], segs[-1]['end_frame']) if segs else (0, len(track['xz']))
+    xz, turn = track['xz'][a:e], float(track['heading'][e - 1] - track['heading'][a])
+    path, end = float(np.linalg.norm(np.diff(xz, axis=0), axis=-1).sum()), float(np.linalg.norm(xz[-1] - xz[0]))
+    peak = float(track['speed'][a:e].max())
+    return ({'runs': peak >= cfg.run_speed, 'in a circle': abs(turn) >= 270 and end <= path / np.pi, 'to the left': turn >= 270},
+            dict(path_m=path, end_m=end, turn_deg=turn, peak_speed=peak))
+
+def _action_side(action, side):
+    def check(segs, track, cfg):
+        hit = [s for s in segs if s['action'] == action]
+        return {action: bool(hit), f'{side} side': any(s['side'] == side for s in hit)}, dict(sides=[s['side'] for s in hit])
+    return check
+
+def _squat_three_times(segs, track, cfg):
+    n = _count(segs, ('squat',))
+    return {'squats': any(s['action'] == 'squat' for s in segs), 'three times': n == 3}, dict(squats=n)
+
+def _turn_around_walk_back_slowly(segs, track, cfg):
+    h = np.abs(track['heading'])
+    at = np.flatnonzero(h >= 135)
+    turned = bool(len(at)) and 135 <= h[-1] <= 225
+    t = int(at[0]) if len(at) else len(h) - 1
+    back = -_ahead(track, t, len(h)) if turned else 0.
+    peak = float(track['speed'][t:].max()) if turned else 0.
+    return ({'turns around': turned, 'walks back': back >= 1., 'slowly': back >= 1. and peak < dict(cfg.walk_speeds)['slow']},
+            dict(final_heading_deg=float(track['heading'][-1]), back_m=back, peak_speed_after_turn=peak))
+
+DEMO_CHECKS = {  # prompt: its check; `mdmoe demo`'s built-in prompts are these, in this order
+    "a person walks forward quickly, then jumps twice": _walk_quickly_then_jump_twice,
+    "someone runs in a circle to the left": _run_in_a_circle_left,
+    "a person waves with the right hand": _action_side('wave', 'right'),
+    "a person squats down three times": _squat_three_times,
+    "someone turns around and walks back slowly": _turn_around_walk_back_slowly,
+    "a person kicks with the left leg": _action_side('kick', 'left')}
+
+def check_prompt(joints,  # (t, 22, 3) positions of the generated motion
+                 prompt: str,  # one of `DEMO_CHECKS`
+                 cfg: ExtractConfig = ExtractConfig()) -> dict:
+    "Whether `joints` do what `prompt` asks: `ok`, per-criterion `criteria`, what was `measured`, and the extracted `actions`."
+    if prompt not in DEMO_CHECKS:
+        raise ValueError(f"no check for the prompt {prompt!r}; checks exist for: {', '.join(map(repr, DEMO_CHECKS))}")
+    segs = extract_attributes(joints, cfg)
+    crit, measured = DEMO_CHECKS[prompt](segs, root_track(joints, cfg), cfg)
+    crit = {k: bool(v) for k, v in crit.items()}
+    return dict(prompt=prompt, ok=all(crit.values()), criteria=crit, measured=measured, actions=[s['action'] for s in segs])

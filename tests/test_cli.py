@@ -98,8 +98,11 @@ def test_demo_and_eval_with_a_trained_run(tmp_path):
     """`mdmoe demo` writes a gallery of generated prompts; `mdmoe eval` prints the protocol table and writes a JSON report."""
     run, data = _tiny_run(tmp_path)
     res = mdmoe("demo", "--model", run, "--out", tmp_path / "demo", "--steps", 2, "--seconds", 2, "--prompt", "a person walks", "--prompt", "someone jumps",
-                "--candidates", 2)
-    assert (tmp_path / "demo" / "gallery.html").stat().st_size > 0 and "generated 2 motions" in res.stdout and "best of 2" in res.stdout
+                "--prompt", "a person squats down three times", "--candidates", 2)
+    assert (tmp_path / "demo" / "gallery.html").stat().st_size > 0 and "generated 3 motions" in res.stdout and "best of 2" in res.stdout
+    # the built-in prompt among them is graded from its joints, criterion by criterion; the others are not
+    assert " of 1 motions do what their prompt asks" in res.stdout and "a person squats down three times" in res.stdout.split("prompt asks")[1]
+    assert "someone jumps" not in res.stdout.split("prompt asks")[1]
     assert np.load(tmp_path / "demo" / "someone_jumps.npy").shape == (40, 22, 3)
     from mdmoe.pipeline import packaged_evaluator_dir
     if not packaged_evaluator_dir().is_dir(): pytest.skip("no evaluator shipped in this checkout")
