@@ -5,7 +5,7 @@ Each model generates the prompts of `mdmoe.cli.DEMO_PROMPTS` as `mdmoe demo` doe
 model's own sampling defaults unless `--scheduler` / `--steps` / `--cfg-scale` / `--x0-lowpass` say otherwise), once per
 seed, and `mdmoe.synth.check_prompt` reads from the joints whether each motion does what its prompt asks, criterion by
 criterion. Printed per model: the seeds (of `--seeds`) in which each prompt is done as asked, and how often each
-criterion holds. The shipped model: 10 of 30 (`python tools/demo_check.py shipped --json results/demo/shipped.json`).
+criterion holds. The shipped model: 10 of 30 (`python tools/demo_check.py shipped --json results/demo/shipped.json`), 13 of 30 with `--seconds 7` or `--seconds 9`.
 
     python tools/demo_check.py shipped RUN_DIR [RUN_DIR ...] [--seeds 5] [--steps 20] [--cfg-scale 3] [--json OUT]
 """
