@@ -19,8 +19,8 @@ from .diffusion import DiffusionConfig
 from .losses import LossConfig
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION', 'DataConfig', 'TrainConfig', 'text_width', 'ExperimentConfig',
-           'parse_overrides']
+__all__ = ['SCHEMA_VERSION', 'SPECS', 'MIXED_PRECISION', 'PRESET_SAMPLING', 'DataConfig', 'TrainConfig', 'text_width',
+           'ExperimentConfig', 'parse_overrides']
 
 # %% ../nbs/10a_experiment.ipynb #6d9e465d
 SCHEMA_VERSION = 1
@@ -106,6 +106,8 @@ def text_width(config: TextEncoderConfig) -> int:
     raise ConfigError(f"{path} has none of hidden_size / d_model / dim; set model.d_text by hand")
 
 
+PRESET_SAMPLING = dict(cfg_scale=3., cfg_t_max=900, x0_lowpass=1.)  # how a preset's model samples by default (see the ablation tutorial)
+
 @dataclass(frozen=True)
 class ExperimentConfig(Config):
     "Everything that defines a training run, one frozen config per component; saved as JSON next to every checkpoint."
@@ -149,10 +151,11 @@ class ExperimentConfig(Config):
                text: TextEncoderConfig | None = None, # default: MiniLM (offline)
                **sections, # replacement sections: train=TrainConfig(...), diffusion=..., loss=..., data=...
               ) -> ExperimentConfig:
-        "The seed's defaults for a model size; `d_text` read from the encoder, `n_feats` from the dataset spec."
+        "The defaults for a model size (the seed's, with the sampling of `PRESET_SAMPLING`); `d_text` read from the encoder, `n_feats` from the dataset spec."
         builders = {'small': DenoiserConfig.small, 'big': DenoiserConfig.big}
         if model_size not in builders: raise ConfigError(f"model_size={model_size!r}: use one of {sorted(builders)}")
         text = text or TextEncoderConfig()
+        sections.setdefault('diffusion', DiffusionConfig(**PRESET_SAMPLING))
         data = sections.pop('data', None) or DataConfig(root=None if data_root is None else str(data_root), spec=spec)
         model = builders[model_size](data.dataset_spec.n_feats, text_width(text))
         model = replace(model, moe=replace(model.moe, n_experts=num_experts))

@@ -34,6 +34,15 @@ def test_tiny_study_runs_resumes_and_summarizes(tmp_path):
     assert 'start' not in again and len(pd.read_csv(res / 'runs.csv')) == 3
     summary = _run('-m', 'mdmoe.ablation', 'summary', '--scale', 'tiny', '--results', res).stdout
     assert 'mdm_shaped' in summary and 'dense_total' in summary and 'verdict' in summary and 'against' in summary
+    # the sampling study re-evaluates a row's runs under other sampling settings, one line per (setting, seed), resumable
+    tool = ('tools/ablation_sampling.py', '--row', 'moe', '--runs', runs / 'tiny' / 'moe', '--data', data, '--scale', 'tiny', '--seeds', 0,
+            '--settings', 'default', 'shipped', '--out', res / 'sampling.csv')
+    _run(*tool, cwd=ROOT)
+    s = pd.read_csv(res / 'sampling.csv')
+    assert s.setting.tolist() == ['default', 'shipped'] and (s.row == 'moe').all() and (s.scale == 'tiny').all()
+    assert s.set_index('setting').loc['shipped', ['cfg_scale', 'cfg_t_max', 'x0_lowpass']].tolist() == [3., 900, 1.]
+    assert s[['fid', 'top1', 'action_acc', 'jitter']].notna().all().all()
+    assert 'seed 0' not in _run(*tool, cwd=ROOT).stdout and len(pd.read_csv(res / 'sampling.csv')) == 2  # nothing again
 
 
 @pytest.mark.skipif(shutil.which('make') is None, reason='make is not installed')
